@@ -1,0 +1,237 @@
+"""Articles: one file an article, with an optional YAML front-matter header."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import frontmatter
+import yaml
+
+from .errors import ArticleError, CorpusError
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+# Header keys we understand, with the spellings editors commonly use for them.
+KEY_ALIASES = {
+    "title": ("title", "headline"),
+    "outlet": ("outlet", "publisher", "publication", "source"),
+    "author": ("author", "byline", "authors"),
+    "date": ("date", "published", "pubdate"),
+    "url": ("url", "link"),
+}
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_HEADER_START = re.compile(r"-{3,}[ \t]*\n")
+_MD_HEADING = re.compile(r"#{1,6}[ \t]+(.*?)[ \t#]*$")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: metadata, body text as loaded, and the spans of its paragraphs."""
+
+    id: str
+    title: str
+    body: str
+    paragraphs: tuple[tuple[int, int], ...]
+    outlet: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+    path: Path | None = None
+
+    def paragraph_text(self, number: int) -> str:
+        """Return paragraph `number` (1-based) exactly as in the body."""
+        start, end = self.paragraphs[number - 1]
+        return self.body[start:end]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The articles that loaded, and one warning line for each file that did not."""
+
+    articles: tuple[Article, ...]
+    warnings: tuple[str, ...] = ()
+    folder: Path | None = None
+
+
+def load_corpus(folder: str | Path) -> Corpus:
+    """Load every article file under `folder`; report and skip the broken ones.
+
+    Raises:
+        CorpusError: the folder is missing, or holds no article that could be loaded.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise CorpusError(
+            f"Corpus folder {folder} {what}; create it and add .txt or .md articles, "
+            "or point CORPUS_DIR (or --corpus) at one"
+        )
+    articles: list[Article] = []
+    warnings: list[str] = []
+    seen_ids: set[str] = set()
+    for path in _article_files(folder):
+        try:
+            article = parse_article(path.read_bytes(), path, folder)
+        except OSError as exc:
+            warnings.append(f"{path}: cannot be read ({exc.strerror or exc}); skipped")
+            continue
+        except ArticleError as exc:
+            warnings.append(f"{path}: {exc}; skipped")
+            continue
+        if article.id in seen_ids:
+            article = replace(article, id=path.relative_to(folder).as_posix())
+        seen_ids.add(article.id)
+        articles.append(article)
+    if not articles:
+        detail = f" ({len(warnings)} file(s) skipped, see warnings)" if warnings else ""
+        raise CorpusError(
+            f"No articles in {folder}{detail}; add .txt or .md files or set CORPUS_DIR",
+        )
+    return Corpus(tuple(articles), tuple(warnings), folder)
+
+
+def parse_article(data: bytes, path: Path, folder: Path | None = None) -> Article:
+    """Parse one article file's bytes; raise ArticleError saying what is wrong with it."""
+    if b"\x00" in data:
+        raise ArticleError("looks like a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(
+            f"is not UTF-8 text (bad byte at offset {exc.start}); re-save it as UTF-8"
+        ) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ArticleError("is empty")
+    meta, body = _split_header(text)
+    markdown = path.suffix.lower() in MARKDOWN_SUFFIXES
+    paragraphs, heading = _paragraphs(body, markdown)
+    if not paragraphs:
+        raise ArticleError("has a header but no text" if meta else "has no text")
+    relative = path.relative_to(folder) if folder else Path(path.name)
+    fields = {key: _first(meta, aliases) for key, aliases in KEY_ALIASES.items()}
+    known = {alias for aliases in KEY_ALIASES.values() for alias in aliases}
+    return Article(
+        id=relative.with_suffix("").as_posix(),
+        title=fields["title"] or heading or title_from_filename(path),
+        body=body,
+        paragraphs=tuple(paragraphs),
+        outlet=fields["outlet"],
+        author=fields["author"],
+        date=fields["date"],
+        url=fields["url"],
+        extra={k: _as_text(v) for k, v in meta.items() if k not in known and v is not None},
+        path=path,
+    )
+
+
+def article_from_text(
+    article_id: str, body: str, title: str | None = None, **meta: str
+) -> Article:
+    """Build an article from text already in memory (tests, benchmarks, other loaders)."""
+    paragraphs, heading = _paragraphs(body, markdown=False)
+    return Article(
+        id=article_id,
+        title=title or heading or title_from_filename(Path(article_id)),
+        body=body,
+        paragraphs=tuple(paragraphs),
+        outlet=meta.pop("outlet", None),
+        author=meta.pop("author", None),
+        date=meta.pop("date", None),
+        url=meta.pop("url", None),
+        extra=meta,
+    )
+
+
+def title_from_filename(path: Path) -> str:
+    """Derive a title from a file name: `aleppo-refugees_2016.txt` -> `Aleppo refugees 2016`."""
+    words = re.sub(r"[-_.\s]+", " ", path.stem).strip()
+    return words[:1].upper() + words[1:] if words else path.name
+
+
+def _article_files(folder: Path) -> list[Path]:
+    files = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.suffix.lower() in ARTICLE_SUFFIXES and path.is_file():
+            files.append(path)
+    return files
+
+
+def _split_header(text: str) -> tuple[dict[str, object], str]:
+    stripped = text.lstrip("\n")
+    if not _HEADER_START.match(stripped):
+        return {}, text.strip()
+    handler = frontmatter.YAMLHandler()
+    try:
+        header, body = handler.split(stripped)
+    except ValueError:
+        raise ArticleError("header starts with --- but has no closing --- line") from None
+    try:
+        meta = handler.load(header) or {}
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 2})" if where else ""
+        raise ArticleError(f"has a broken header{line}: write it as `key: value` lines") from None
+    if not isinstance(meta, dict):
+        raise ArticleError("has a broken header: write it as `key: value` lines")
+    return {str(k).lower(): v for k, v in meta.items()}, body.strip()
+
+
+def _paragraphs(body: str, markdown: bool) -> tuple[list[tuple[int, int]], str | None]:
+    """Find paragraph spans: blocks between blank lines, or lines if there is no blank line.
+
+    In Markdown files, heading lines are not paragraphs; the first one may serve as the title.
+    """
+    separator = _BLANK_LINE if _BLANK_LINE.search(body) else re.compile(r"\n")
+    spans: list[tuple[int, int]] = []
+    heading: str | None = None
+    start = 0
+    for match in [*separator.finditer(body), None]:
+        end = match.start() if match else len(body)
+        block_start = start
+        start = match.end() if match else len(body)
+        while markdown and block_start < end:
+            line_end = body.find("\n", block_start, end)
+            line_end = end if line_end == -1 else line_end
+            found = _MD_HEADING.match(body, block_start, line_end)
+            if not found:
+                break
+            if heading is None and not spans:
+                heading = found.group(1).strip() or None
+            block_start = line_end + 1
+        span = _trim(body, block_start, end)
+        if span:
+            spans.append(span)
+    return spans, heading
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def _first(meta: Mapping[str, object], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = meta.get(key)
+        if value not in (None, ""):
+            return _as_text(value)
+    return None
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(_as_text(v) for v in value)
+    return str(value).strip()

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import SearchParams
+from bot.corpus import load_corpus
+from bot.index import SentenceIndex
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS = REPO / "corpus"
+SETTINGS_VARS = (
+    "TELEGRAM_BOT_TOKEN",
+    "CORPUS_DIR",
+    "TOP_K",
+    "BM25_K1",
+    "BM25_B",
+    "BM25_EPSILON",
+    "MIN_COVERAGE",
+    "NO_COLOR",
+)
+
+# A tiny newsroom: five articles with mostly distinct words and known answers.
+NEWS = {
+    "harbour.md": """---
+title: Harbour bridge reopens
+outlet: The Coastal Times
+date: 2024-03-02
+url: https://example.org/harbour
+desk: city
+---
+
+# Harbour bridge reopens
+
+The harbour bridge reopened on Saturday after eighteen months of repairs. Engineers replaced 1,200 steel cables, according to the Port Authority.
+
+Mayor Linda Okafor told reporters the work cost 45 million dollars. She says traffic will return to normal by April.
+""",
+    "floods.txt": """Heavy rain flooded the valley villages overnight. About 3,000 residents were evacuated, the regional fire service said.
+
+"The water rose faster than anyone expected. We had minutes to leave," a farmer from Millbrook told the BBC.
+""",
+    "budget.txt": """---
+title: Council budget vote delayed
+---
+The council postponed its budget vote. Opposition leader Tomas Berg admitted the coalition lacked the votes.
+
+This is the third delay since January.
+""",
+    "orchestra.txt": """The city orchestra announced a summer festival of free concerts in public parks.
+Tickets are not needed.
+""",
+    "vaccines.txt": """A new clinic offers flu vaccines to pensioners. Nurses expect queues on Monday mornings.
+""",
+}
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No setting leaks in from the developer's shell or a .env in the working directory."""
+    for name in SETTINGS_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def news_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name, text in NEWS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def news_index(news_dir: Path) -> SentenceIndex:
+    return SentenceIndex.build(load_corpus(news_dir))
+
+
+@pytest.fixture(scope="session")
+def aleppo_index() -> SentenceIndex:
+    return SentenceIndex.build(load_corpus(BUNDLED_CORPUS), SearchParams())
+
+
+def sentence_with(index: SentenceIndex, fragment: str):
+    """The one sentence of `index` containing `fragment`."""
+    found = [index.sentence(i) for i in range(len(index)) if fragment in index.sentence(i).text]
+    assert len(found) == 1, f"{fragment!r} in {len(found)} sentences"
+    return found[0]

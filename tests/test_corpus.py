@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.corpus import article_from_text, load_corpus, title_from_filename
+from bot.errors import CorpusError
+
+
+def test_header_fields_and_unknown_keys(news_dir: Path) -> None:
+    corpus = load_corpus(news_dir)
+    harbour = next(a for a in corpus.articles if a.id == "harbour")
+    assert harbour.title == "Harbour bridge reopens"
+    assert harbour.outlet == "The Coastal Times"
+    assert harbour.date == "2024-03-02"
+    assert harbour.url == "https://example.org/harbour"
+    assert harbour.extra == {"desk": "city"}
+
+
+def test_markdown_heading_is_not_a_paragraph(news_dir: Path) -> None:
+    harbour = next(a for a in load_corpus(news_dir).articles if a.id == "harbour")
+    assert len(harbour.paragraphs) == 2
+    assert harbour.paragraph_text(1).startswith("The harbour bridge reopened")
+
+
+def test_heading_gives_the_title_when_the_header_does_not(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("# Storm warning\n\nWinds reach the coast tonight.\n")
+    assert load_corpus(tmp_path).articles[0].title == "Storm warning"
+
+
+def test_title_from_file_name(news_dir: Path) -> None:
+    floods = next(a for a in load_corpus(news_dir).articles if a.id == "floods")
+    assert floods.title == "Floods"
+    assert title_from_filename(Path("aleppo-refugees_2016.txt")) == "Aleppo refugees 2016"
+
+
+def test_paragraphs_are_blank_line_separated_or_one_a_line(tmp_path: Path) -> None:
+    blank = article_from_text("a", "One line\nwrapped here.\n\nSecond paragraph.")
+    assert [blank.paragraph_text(i) for i in (1, 2)] == [
+        "One line\nwrapped here.",
+        "Second paragraph.",
+    ]
+    lines = article_from_text("b", "First paragraph.\nSecond paragraph.\nThird.")
+    assert len(lines.paragraphs) == 3
+
+
+def test_bundled_article_has_no_invented_metadata() -> None:
+    from tests.conftest import BUNDLED_CORPUS
+
+    (aleppo,) = load_corpus(BUNDLED_CORPUS).articles
+    assert aleppo.id == "aleppo"
+    assert "Aleppo" in aleppo.title
+    assert (aleppo.outlet, aleppo.date, aleppo.url) == (None, None, None)
+    assert len(aleppo.paragraphs) == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "warning"),
+    [
+        ("latin1.txt", "caf\u00e9 au lait".encode("latin-1"), "is not UTF-8"),
+        ("empty.txt", b"", "is empty"),
+        ("blank.txt", b"  \n\n ", "is empty"),
+        ("broken.md", b"---\ntitle: [unclosed\n---\nText.", "broken header"),
+        ("unclosed.md", b"---\ntitle: x\nText without an end.", "no closing ---"),
+        ("list.md", b"---\n- a\n- b\n---\nText.", "broken header"),
+        ("headonly.md", b"---\ntitle: Only a header\n---\n", "header but no text"),
+        ("binary.txt", b"\x00\x01\x02binary", "binary"),
+    ],
+    ids=[
+        "not-utf8",
+        "empty",
+        "whitespace",
+        "bad-yaml",
+        "unclosed",
+        "yaml-list",
+        "no-body",
+        "binary",
+    ],
+)
+def test_broken_files_are_reported_and_skipped(
+    news_dir: Path, name: str, content: bytes, warning: str
+) -> None:
+    (news_dir / name).write_bytes(content)
+    corpus = load_corpus(news_dir)
+    assert len(corpus.articles) == 5
+    (line,) = corpus.warnings
+    assert name in line and warning in line and "skipped" in line
+
+
+def test_other_files_and_hidden_ones_are_ignored(news_dir: Path) -> None:
+    (news_dir / "notes.docx").write_bytes(b"PK\x03\x04")
+    (news_dir / ".draft.txt").write_text("Not yet.")
+    assert len(load_corpus(news_dir).articles) == 5
+
+
+def test_articles_in_subfolders_get_path_ids(news_dir: Path) -> None:
+    (news_dir / "2024").mkdir()
+    (news_dir / "2024" / "floods.txt").write_text("A second flood story.")
+    ids = {a.id for a in load_corpus(news_dir).articles}
+    assert {"floods", "2024/floods"} <= ids
+
+
+def test_same_name_different_suffix_keeps_both(news_dir: Path) -> None:
+    (news_dir / "floods.md").write_text("Another article.")
+    ids = [a.id for a in load_corpus(news_dir).articles]
+    assert len(ids) == len(set(ids)) == 6
+
+
+def test_windows_line_endings_and_bom(tmp_path: Path) -> None:
+    (tmp_path / "w.txt").write_bytes("\ufeffFirst.\r\n\r\nSecond.\r\n".encode())
+    (article,) = load_corpus(tmp_path).articles
+    assert article.body == "First.\n\nSecond."
+    assert len(article.paragraphs) == 2
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match=r"nope does not exist; create it .* CORPUS_DIR"):
+        load_corpus(tmp_path / "nope")
+
+
+def test_empty_folder(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match=r"No articles in .*; add .txt or .md files"):
+        load_corpus(tmp_path)
+
+
+def test_folder_of_broken_files(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes(b"")
+    with pytest.raises(CorpusError, match=r"1 file\(s\) skipped"):
+        load_corpus(tmp_path)

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.text import STOP_WORDS, SentenceSplitter, fold, tokenize
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("At least 20,000 people", ["least", "20000", "peopl"]),
+        ("20000 people", ["20000", "peopl"]),
+        ("50,000 and 1,250,000", ["50000", "1250000"]),
+        ("growth of 3.5 per cent", ["growth", "3.5", "cent"]),
+        ("The UK-based observatory", ["uk", "base", "observatori"]),
+        ("Bashar al-Assad", ["bashar", "al", "assad"]),
+        ("Assad's men", ["assad", "men"]),
+        ("Assad\u2019s men", ["assad", "men"]),
+        ("the Russians' plan", ["russian", "plan"]),
+        ("who\u2019ve lost everything, doesn\u2019t", ["lost"]),
+        ("Caf\u00e9 M\u00fcnster na\u00efve", ["cafe", "munster", "naiv"]),
+        ("\uff21\uff22\uff23 fullwidth", ["abc", "fullwidth"]),
+    ],
+    ids=[
+        "digit-groups",
+        "plain-number",
+        "big-numbers",
+        "decimal",
+        "hyphen",
+        "al-prefix",
+        "possessive",
+        "curly-possessive",
+        "plural-possessive",
+        "contractions",
+        "accents",
+        "nfkc",
+    ],
+)
+def test_tokenize(text: str, expected: list[str]) -> None:
+    assert tokenize(text) == expected
+
+
+def test_question_and_sentence_meet_on_the_same_terms() -> None:
+    sentence = tokenize("At least 20,000 people have fled their homes in Aleppo")
+    question = tokenize("How many people fled Aleppo? 20000?")
+    assert set(question) <= set(sentence)
+
+
+def test_acronyms_survive_stop_words_but_plain_words_do_not() -> None:
+    assert tokenize("talks between the U.S. and the U.N.") == ["talk", "us", "un"]
+    assert tokenize("the US and WHO") == ["us", "who"]
+    assert tokenize("he told us who") == ["told"]
+
+
+def test_shouting_is_not_taken_for_acronyms() -> None:
+    assert tokenize("WHO CONTROLS EASTERN ALEPPO?") == ["control", "eastern", "aleppo"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\U0001f600\U0001f525", "the of and to", "?!.,"])
+def test_nothing_to_search(text: str) -> None:
+    assert tokenize(text) == []
+
+
+def test_other_scripts_are_kept() -> None:
+    assert tokenize("\u041f\u0440\u0438\u0432\u0435\u0442 \u043c\u0438\u0440") == [
+        "\u043f\u0440\u0438\u0432\u0435\u0442",
+        "\u043c\u0438\u0440",
+    ]
+
+
+def test_stop_words_ship_with_the_project() -> None:
+    assert {"the", "what", "who", "how", "is"} <= STOP_WORDS
+    assert "aleppo" not in STOP_WORDS
+
+
+def test_fold_keeps_length_of_quotes_but_drops_accents() -> None:
+    assert fold("\u201cCaf\u00e9\u201d") == '"Cafe"'
+
+
+@pytest.fixture(scope="module")
+def splitter() -> SentenceSplitter:
+    return SentenceSplitter.train(
+        ["Officials met in the U.S. capital on Tuesday. The talks went on."]
+    )
+
+
+def split(splitter: SentenceSplitter, text: str) -> list[str]:
+    return [text[s:e] for s, e in splitter.spans(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The U.N. Syria envoy Staffan de Mistura admitted it. He left.",
+            ["The U.N. Syria envoy Staffan de Mistura admitted it.", "He left."],
+        ),
+        (
+            "Officials in the U.S. said so. Mr. Smith and Gen. Jones met on Jan. 5 in Washington.",
+            [
+                "Officials in the U.S. said so.",
+                "Mr. Smith and Gen. Jones met on Jan. 5 in Washington.",
+            ],
+        ),
+        ("Growth was 3.5 per cent. Prices fell.", ["Growth was 3.5 per cent.", "Prices fell."]),
+        ("George W. Bush spoke. The end.", ["George W. Bush spoke.", "The end."]),
+        (
+            "He said: \u201cWe will win. We always do.\u201d Then he left.",
+            ["He said: \u201cWe will win.", "We always do.\u201d", "Then he left."],
+        ),
+        (
+            'He said: "We will win. We always do." Then he left.',
+            ['He said: "We will win.', 'We always do."', "Then he left."],
+        ),
+        ("Is it over? Yes! It is.", ["Is it over?", "Yes!", "It is."]),
+    ],
+    ids=[
+        "un-envoy",
+        "us-mr-gen-jan",
+        "decimal",
+        "initial",
+        "curly-quotes",
+        "straight-quotes",
+        "marks",
+    ],
+)
+def test_split_sentences(splitter: SentenceSplitter, text: str, expected: list[str]) -> None:
+    assert split(splitter, text) == expected
+
+
+def test_spans_are_offsets_into_the_original_text(splitter: SentenceSplitter) -> None:
+    text = "\u201cIt\u2019s over,\u201d she said. \u2018Really.\u2019 Yes."
+    spans = splitter.spans(text)
+    assert [text[s:e] for s, e in spans] == [
+        "\u201cIt\u2019s over,\u201d she said.",
+        "\u2018Really.\u2019",
+        "Yes.",
+    ]
+
+
+def test_training_is_bounded() -> None:
+    SentenceSplitter.train(["A long text. " * 1000], max_chars=100)  # must not raise or hang
