@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from bot.config import SearchParams
+from bot.corpus import Corpus, article_from_text
+from bot.index import SentenceIndex
+from bot.text import tokenize
+
+
+def top(index: SentenceIndex, question: str, k: int = 3) -> list[str]:
+    return [hit.sentence.text for hit in index.search(question, k).hits]
+
+
+def test_finds_the_sentence_with_the_answer(news_index: SentenceIndex) -> None:
+    assert top(news_index, "How many residents were evacuated?")[0].startswith("About 3,000")
+    assert top(news_index, "How many cables did engineers replace?")[0].startswith("Engineers")
+    assert top(news_index, "Who expects queues on Monday mornings?")[0].startswith("Nurses")
+
+
+def test_numbers_match_with_or_without_grouping(news_index: SentenceIndex) -> None:
+    assert "1,200 steel cables" in top(news_index, "1200 cables")[0]
+
+
+def test_hits_know_where_they_are(news_index: SentenceIndex) -> None:
+    (hit,) = news_index.search("evacuated residents", 1).hits
+    s = hit.sentence
+    assert (s.article.id, s.paragraph, s.number) == ("floods", 1, 2)
+    assert s.article.body[s.start : s.end] == s.text
+    assert s.source == "the regional fire service"
+    assert hit.matched == frozenset({"evacu", "resid"})
+    assert hit.score > 0
+
+
+def test_k_limits_hits(news_index: SentenceIndex) -> None:
+    assert len(news_index.search("the harbour bridge cables repairs", 1).hits) == 1
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["", "   ", "the of and what", "\U0001f600\U0001f389", "zebras xylophones", "?!"],
+    ids=["empty", "blank", "stop-words", "emoji", "unknown-words", "punctuation"],
+)
+def test_no_meaningful_words_no_hits(news_index: SentenceIndex, question: str) -> None:
+    assert news_index.search(question, 3).hits == ()
+
+
+def test_a_question_naming_something_unknown_finds_nothing(news_index: SentenceIndex) -> None:
+    result = news_index.search("How many residents were evacuated in Tokyo?", 3)
+    assert result.hits == ()
+    assert result.unknown_names == ("Tokyo",)
+
+
+def test_title_case_questions_are_not_taken_for_names(news_index: SentenceIndex) -> None:
+    assert news_index.search("How Many Residents Were Evacuated Overnight?", 3).hits
+
+
+def test_one_shared_common_word_is_below_the_floor(news_index: SentenceIndex) -> None:
+    # "city" is in the orchestra article, but the question is about something else entirely.
+    assert news_index.search("Which city hosted the football championship final?", 3).hits == ()
+    loose = SentenceIndex.build(news_index.corpus, SearchParams(min_coverage=0))
+    assert loose.search("Which city hosted the football championship final?", 3).hits
+
+
+def test_long_question_is_answered(news_index: SentenceIndex) -> None:
+    assert news_index.search("evacuated residents " * 2000, 3).hits
+
+
+def test_tiny_corpus_has_no_positive_idf() -> None:
+    # rank_bm25 gives every term idf <= 0 when there are only two sentences: nothing scores.
+    article = article_from_text("a", "Rain fell. Snow fell.")
+    index = SentenceIndex.build(Corpus((article,)))
+    assert index.search("rain", 3).hits == ()
+
+
+def test_scores_equal_rank_bm25(news_index: SentenceIndex) -> None:
+    documents = [tokenize(news_index.sentence(i).text) for i in range(len(news_index))]
+    reference = BM25Okapi(documents)
+    rng = np.random.default_rng(7)
+    vocabulary = [*sorted({t for d in documents for t in d}), "unknownterm"]
+    for _ in range(50):
+        query = list(rng.choice(vocabulary, size=rng.integers(1, 6)))
+        np.testing.assert_allclose(
+            news_index.scores(query), reference.get_scores(query), rtol=0, atol=1e-9
+        )
+
+
+def test_bm25_parameters_are_used(news_dir) -> None:
+    from bot.corpus import load_corpus
+
+    corpus = load_corpus(news_dir)
+    a = SentenceIndex.build(corpus, SearchParams(k1=1.5, b=0.75))
+    b = SentenceIndex.build(corpus, SearchParams(k1=0.9, b=0.3))
+    terms = tokenize("harbour bridge repairs")
+    assert not np.allclose(a.scores(terms), b.scores(terms))
+
+
+def test_names_are_learned_from_capitalisation(news_index: SentenceIndex) -> None:
+    assert {"okafor", "millbrook", "berg"} <= news_index.names
+    assert "bridg" not in news_index.names
+
+
+def test_sentences_of_and_neighbours(news_index: SentenceIndex) -> None:
+    harbour = news_index.article("harbour")
+    assert harbour is not None
+    sentences = news_index.sentences_of(harbour)
+    assert [s.number for s in sentences] == [1, 2, 3, 4]
+    assert news_index.neighbour(sentences[1], -1) == sentences[0]
+    assert news_index.neighbour(sentences[1], 1) is None  # next paragraph
+    assert news_index.neighbour(sentences[0], -1) is None
