@@ -1,0 +1,261 @@
+"""The `bot` command: ask questions offline, chat in the terminal, inspect the corpus."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .answer import answer
+from .config import MAX_TOP_K, Settings, read_environment
+from .corpus import load_corpus
+from .errors import BotError
+from .index import SentenceIndex
+from .render import answer_json, render_text
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = """examples:
+  bot ask "How many people fled Aleppo?"
+  bot ask --json "Who controls eastern Aleppo?"
+  bot ask --json < questions.txt        one question a line in, one JSON line out
+  bot chat                              ask, read, ask again; Ctrl-D quits
+  bot corpus --sentences aleppo         how an article was split and credited
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env(read_environment())
+        if getattr(args, "corpus", None):
+            settings = _with_corpus(settings, args.corpus)
+        return args.handler(args, settings)
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def ask_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer the question on the command line, or every line of standard input."""
+    top = args.top or settings.top_k
+    index = _build_index(settings)
+    if args.question:
+        questions: Iterator[str] = iter([" ".join(args.question)])
+    elif not sys.stdin.isatty():
+        questions = _lines(sys.stdin)
+    else:
+        print('error: no question; try: bot ask "Who controls eastern Aleppo?"', file=sys.stderr)
+        return 2
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    width = min(shutil.get_terminal_size().columns, 100) - 1
+    for n, question in enumerate(questions):
+        try:
+            result = answer(question, index, k=top, offset=args.offset)
+        except Exception as exc:  # one bad line must not stop a batch
+            log.debug("question failed", exc_info=True)
+            if args.json:
+                print(json.dumps({"question": question, "hits": [], "error": str(exc)}))
+            else:
+                print(f"error: could not answer {question!r}: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps(answer_json(result), ensure_ascii=False), flush=True)
+        else:
+            if not args.question:
+                print(("\n" if n else "") + f"Q: {question}")
+            hint = f"(more: add --offset {args.offset + top})" if args.question else None
+            print(render_text(result, width=width, color=color, more_hint=hint), flush=True)
+    return 0
+
+
+def chat_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Ask, read, ask again; `/more` shows further passages; Ctrl-D quits."""
+    top = args.top or settings.top_k
+    index = _build_index(settings)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401  (line editing and history for input())
+        titles = "; ".join(a.title for a in index.articles[:3])
+        more = f" and {len(index.articles) - 3} more" if len(index.articles) > 3 else ""
+        print(f"Briefing: {titles}{more}.")
+        print('Ask a question ("/more" for further passages, Ctrl-D to quit).\n')
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    width = min(shutil.get_terminal_size().columns, 100) - 1
+    last_question, offset = "", 0
+    while True:
+        try:
+            line = input("? " if interactive else "")
+        except EOFError:
+            if interactive:
+                print()
+            return 0
+        except KeyboardInterrupt:
+            print()
+            return 0
+        line = line.strip()
+        if not line:
+            continue
+        if line in ("/more", "/m"):
+            if not last_question:
+                print("Ask a question first.\n")
+                continue
+            offset += top
+        else:
+            last_question, offset = line, 0
+        result = answer(last_question, index, k=top, offset=offset)
+        text = render_text(result, width=width, color=color, more_hint="(/more for more)")
+        print(text + "\n", flush=True)
+
+
+def corpus_command(args: argparse.Namespace, settings: Settings) -> int:
+    """List the articles, or show how one article was split into sentences and credited."""
+    corpus = load_corpus(settings.corpus_dir)
+    index = SentenceIndex.build(corpus)
+    for warning in corpus.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    out = sys.stdout
+    if args.sentences:
+        article = index.article(args.sentences)
+        if article is None:
+            known = ", ".join(a.id for a in index.articles)
+            raise BotError(
+                f"No article {args.sentences!r} in {settings.corpus_dir}; known: {known}"
+            )
+        _print_sentences(index, article.id, out)
+        return 0
+    sentences = {a.id: 0 for a in index.articles}
+    for i in range(len(index)):
+        sentences[index.sentence(i).article.id] += 1
+    print(
+        f"{settings.corpus_dir}: {len(index.articles)} article(s), "
+        f"{sum(len(a.paragraphs) for a in index.articles)} paragraphs, {len(index)} sentences",
+        file=out,
+    )
+    for article in index.articles:
+        meta = ", ".join(x for x in (article.outlet, article.author, article.date) if x)
+        print(f"\n{article.id}\n  title: {article.title}", file=out)
+        if meta:
+            print(f"  {meta}", file=out)
+        if article.url:
+            print(f"  {article.url}", file=out)
+        print(
+            f"  {len(article.paragraphs)} paragraphs, {sentences[article.id]} sentences", file=out
+        )
+    if corpus.warnings:
+        print(f"\n{len(corpus.warnings)} file(s) skipped; see the warnings above.", file=out)
+    return 0
+
+
+def _print_sentences(index: SentenceIndex, article_id: str, out: TextIO) -> None:
+    article = index.article(article_id)
+    assert article is not None
+    print(f"{article.title} ({article.id})", file=out)
+    paragraph = 0
+    for sentence in index.sentences_of(article):
+        if sentence.paragraph != paragraph:
+            paragraph = sentence.paragraph
+            print(f"\nparagraph {paragraph}", file=out)
+        credit = f"\n      \u2014 according to {sentence.source}" if sentence.source else ""
+        print(
+            f"  {sentence.number:3}. [{sentence.start}:{sentence.end}] {sentence.text}{credit}",
+            file=out,
+        )
+
+
+def _build_index(settings: Settings) -> SentenceIndex:
+    corpus = load_corpus(settings.corpus_dir)
+    for warning in corpus.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return SentenceIndex.build(corpus, settings.search)
+
+
+def _lines(stream: TextIO) -> Iterator[str]:
+    """Questions from a stream, one a line; undecodable bytes become U+FFFD, not an error."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        yield from (line.rstrip("\r\n") for line in stream)
+        return
+    for raw in buffer:
+        yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def _with_corpus(settings: Settings, corpus: str) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, corpus_dir=Path(corpus))
+
+
+def _top(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= MAX_TOP_K:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_TOP_K}")
+    return number
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bot",
+        description="Briefing Bot: questions about a news briefing, answered with cited quotes.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--corpus", metavar="PATH", help="corpus folder (default: $CORPUS_DIR or ./corpus)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = sub.add_parser(
+        "ask",
+        parents=[common],
+        help="answer a question offline (no token needed)",
+        description="Answer a question from the corpus; with none, read one a line from stdin.",
+        epilog='example: bot ask "How many people fled Aleppo?"',
+    )
+    ask.add_argument("question", nargs="*", help="the question (quote it, or give it as words)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("-k", "--top", type=_top, help="passages per answer (default: $TOP_K or 3)")
+    ask.add_argument("--offset", type=int, default=0, help="skip this many passages (paging)")
+    ask.set_defaults(handler=ask_command)
+
+    chat = sub.add_parser(
+        "chat",
+        parents=[common],
+        help="interactive questions in the terminal",
+        description="Ask, read, ask again. /more shows further passages; Ctrl-D quits.",
+        epilog="example: bot chat --corpus corpus/",
+    )
+    chat.add_argument("-k", "--top", type=_top, help="passages per answer (default: $TOP_K or 3)")
+    chat.set_defaults(handler=chat_command)
+
+    corpus = sub.add_parser(
+        "corpus",
+        parents=[common],
+        help="list articles, or show how one was split into sentences",
+        description="List the corpus articles with paragraph and sentence counts, and warnings.",
+        epilog="example: bot corpus --sentences aleppo",
+    )
+    corpus.add_argument("--sentences", metavar="ARTICLE", help="number the sentences of ARTICLE")
+    corpus.set_defaults(handler=corpus_command)
+    return parser

@@ -1,0 +1,179 @@
+"""One answer, rendered three ways: plain text, Telegram HTML and JSON."""
+
+from __future__ import annotations
+
+import html
+import re
+import textwrap
+from collections.abc import Callable
+
+from .answer import Answer, Passage
+from .corpus import Article
+from .text import tokenize
+
+TELEGRAM_TEXT_LIMIT = 4096  # MessageLimit.MAX_TEXT_LENGTH; the core does not import telegram
+ELLIPSIS = "\u2026"
+BOLD, RESET = "\x1b[1m", "\x1b[0m"
+_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\d[\d,.]*\d|[^\W_]+(?:['\u2019.-][^\W_]+)*")
+
+
+def article_label(article: Article) -> str:
+    """Title, then outlet and date when known: `Title (Outlet, 2016-12-01)`."""
+    extra = ", ".join(x for x in (article.outlet, article.date) if x)
+    return f"{article.title} ({extra})" if extra else article.title
+
+
+def citation_text(passage: Passage) -> str:
+    """`according to X · Title (Outlet, date), paragraph N · URL` in plain text."""
+    parts = [f"according to {passage.source}"] if passage.source else []
+    parts.append(f"{article_label(passage.article)}, paragraph {passage.paragraph}")
+    if passage.article.url:
+        parts.append(passage.article.url)
+    return " \u00b7 ".join(parts)
+
+
+def citation_html(passage: Passage) -> str:
+    """The citation as Telegram HTML, the title linked to the article when it has a URL."""
+    article = passage.article
+    label = html.escape(article_label(article))
+    if _is_web_link(article.url):
+        label = f'<a href="{html.escape(article.url or "")}">{label}</a>'
+    where = f"{label}, paragraph {passage.paragraph}"
+    if passage.source:
+        return f"according to {html.escape(passage.source)} \u00b7 {where}"
+    return where
+
+
+def highlight(text: str, terms: frozenset[str], mark: Callable[[str], str]) -> list[str]:
+    """Split `text` into pieces, passing words whose terms the question holds through `mark`."""
+    pieces, last = [], 0
+    for match in _WORD.finditer(text):
+        if terms.intersection(tokenize(match.group())):
+            pieces.append(text[last : match.start()])
+            pieces.append(mark(match.group()))
+            last = match.end()
+    pieces.append(text[last:])
+    return pieces
+
+
+def render_text(
+    answer: Answer, width: int = 88, color: bool = False, more_hint: str | None = None
+) -> str:
+    """Numbered passages, each followed by its citation, wrapped for a terminal."""
+    if not answer.passages:
+        return answer.message or ""
+    blocks = []
+    for passage in answer.passages:
+        number = f"{passage.rank}. "
+        indent = " " * len(number)
+        body = " ".join(passage.text.split())
+        lines = textwrap.wrap(
+            body,
+            width=width,
+            initial_indent=number,
+            subsequent_indent=indent,
+            break_on_hyphens=False,
+        )
+        if color:
+            lines = [_bold_terms(line, answer.terms) for line in lines]
+        cite = textwrap.wrap(
+            "\u2014 " + citation_text(passage),
+            width=width,
+            initial_indent=indent,
+            subsequent_indent=indent + "  ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+        blocks.append("\n".join(lines + cite))
+    if answer.more and more_hint:
+        blocks.append(more_hint)
+    return "\n\n".join(blocks)
+
+
+def render_html(answer: Answer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Telegram HTML messages, each within `limit`, split only between passages."""
+    if not answer.passages:
+        return [html.escape(answer.message or "")]
+    blocks = [_passage_html(p, answer, limit) for p in answer.passages]
+    messages: list[str] = []
+    for block in blocks:
+        if messages and _length(messages[-1]) + 2 + _length(block) <= limit:
+            messages[-1] += "\n\n" + block
+        else:
+            messages.append(block)
+    return messages
+
+
+def passage_html(passage: Passage, terms: frozenset[str] = frozenset(), number: int = 0) -> str:
+    """One passage and its citation as Telegram HTML (for inline results and buttons)."""
+    marked = "".join(
+        piece if i % 2 else html.escape(piece)
+        for i, piece in enumerate(
+            highlight(passage.text, terms, lambda w: f"<b>{html.escape(w)}</b>")
+        )
+    )
+    prefix = f"<b>{number}.</b> " if number else ""
+    return f"<blockquote>{prefix}{marked}</blockquote>\n\u2014 {citation_html(passage)}"
+
+
+def answer_json(answer: Answer) -> dict:
+    """The answer as a JSON-ready dict: one entry per passage, with offsets into the body."""
+    hits = []
+    for passage in answer.passages:
+        sentence = passage.matched
+        article = passage.article
+        hits.append(
+            {
+                "rank": passage.rank,
+                "score": round(passage.score, 6),
+                "article": article.id,
+                "title": article.title,
+                "outlet": article.outlet,
+                "author": article.author,
+                "date": article.date,
+                "url": article.url,
+                "paragraph": passage.paragraph,
+                "sentence": sentence.text,
+                "start": sentence.start,
+                "end": sentence.end,
+                "passage": passage.text,
+                "passage_start": passage.sentences[0].start,
+                "passage_end": passage.sentences[-1].end,
+                "source": passage.source,
+                "citation": citation_text(passage),
+            }
+        )
+    return {
+        "question": answer.question,
+        "hits": hits,
+        "message": answer.message,
+        "more": answer.more,
+    }
+
+
+def _passage_html(passage: Passage, answer: Answer, limit: int) -> str:
+    block = passage_html(passage, answer.terms, passage.rank)
+    if _length(block) <= limit:
+        return block
+    # One passage longer than a message: quote as much as fits, and say it was cut.
+    cite = f"\n\u2014 {citation_html(passage)}"
+    room = limit - _length(cite) - len("<blockquote><b>99.</b> </blockquote>") - 1
+    text = passage.text
+    while _length(html.escape(text)) > room:
+        text = text[: max(len(text) * room // max(_length(html.escape(text)), 1) - 1, 0)]
+    text = text.rsplit(" ", 1)[0] if " " in text else text
+    number = passage.rank
+    return f"<blockquote><b>{number}.</b> {html.escape(text)}{ELLIPSIS}</blockquote>{cite}"
+
+
+def _bold_terms(line: str, terms: frozenset[str]) -> str:
+    return "".join(highlight(line, terms, lambda w: f"{BOLD}{w}{RESET}"))
+
+
+def _length(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units), tags included to stay on the safe side."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _is_web_link(url: str | None) -> bool:
+    return bool(url) and re.match(r"https?://\S+$", url or "") is not None

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import ast
+import re
+
+import pytest
+
+from bot.cli import _parser
+from tests.conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+CORE = ["corpus", "text", "cite", "index", "answer", "render", "config", "errors"]
+
+
+def subcommands() -> dict:
+    parser = _parser()
+    action = next(a for a in parser._actions if a.dest == "command")
+    return action.choices
+
+
+@pytest.mark.parametrize("name", sorted(subcommands()))
+def test_every_subcommand_has_help_with_an_example_and_is_in_the_readme(name: str) -> None:
+    sub = subcommands()[name]
+    assert sub.description and "example" in (sub.epilog or "")
+    assert f"bot {name}" in README
+
+
+def test_every_setting_is_in_env_example_and_readme() -> None:
+    example = (REPO / ".env.example").read_text(encoding="utf-8")
+    names = re.findall(r"^([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE)
+    config = (REPO / "bot" / "config.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'"([A-Z][A-Z0-9_]{2,})"', config))
+    assert set(names) == read
+    for name in names:
+        assert f"`{name}`" in README, name
+
+
+def test_env_example_holds_no_secret() -> None:
+    example = (REPO / ".env.example").read_text(encoding="utf-8")
+    assert re.search(r"^TELEGRAM_BOT_TOKEN=\s*$", example, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_core_imports_neither_telegram_nor_the_edges(module: str) -> None:
+    tree = ast.parse((REPO / "bot" / f"{module}.py").read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(("." * node.level) + (node.module or ""))
+    banned = {"telegram", "argparse", ".cli", ".handlers", "bot.cli", "bot.handlers"}
+    assert not {name for name in imported if name.split(".")[0] == "telegram"} | (
+        imported & banned
+    )
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    assert "make test" in README
+    assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from bot.answer import Answer, answer
+from bot.corpus import Corpus, article_from_text
+from bot.index import SentenceIndex
+from bot.render import answer_json, render_html, render_text
+
+TELEGRAM_TAGS = {"b", "i", "u", "s", "a", "code", "pre", "blockquote", "tg-spoiler", "span"}
+
+
+class _TagChecker(HTMLParser):
+    """Fails on tags Telegram does not know and on unbalanced tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        assert tag in TELEGRAM_TAGS, tag
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack.pop() == tag, tag
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def visible(message: str) -> str:
+    checker = _TagChecker()
+    checker.feed(message)
+    checker.close()
+    assert not checker.stack
+    return checker.text
+
+
+def test_text_numbers_quotes_and_cites(news_index: SentenceIndex) -> None:
+    text = render_text(answer("How many residents were evacuated?", news_index, k=1), width=200)
+    assert text == (
+        "1. About 3,000 residents were evacuated, the regional fire service said.\n"
+        "   \u2014 according to the regional fire service \u00b7 Floods, paragraph 1"
+    )
+
+
+def test_text_citation_has_outlet_date_and_url(news_index: SentenceIndex) -> None:
+    text = render_text(answer("steel cables replaced", news_index, k=1), width=300)
+    assert (
+        "according to the Port Authority \u00b7 Harbour bridge reopens "
+        "(The Coastal Times, 2024-03-02), paragraph 1 \u00b7 https://example.org/harbour"
+    ) in text
+
+
+def test_text_highlights_only_with_color(news_index: SentenceIndex) -> None:
+    result = answer("evacuated residents", news_index, k=1)
+    assert "\x1b[1m" not in render_text(result)
+    assert "\x1b[1mresidents\x1b[0m" in render_text(result, color=True)
+
+
+def test_text_of_an_answer_without_passages() -> None:
+    assert render_text(Answer("q", (), message="The briefing does not cover this.")) == (
+        "The briefing does not cover this."
+    )
+
+
+def test_html_is_valid_and_quotes_exactly(news_index: SentenceIndex) -> None:
+    (message,) = render_html(answer("How many residents were evacuated?", news_index, k=1))
+    assert message == (
+        "<blockquote><b>1.</b> About 3,000 <b>residents</b> were <b>evacuated</b>, the regional "
+        "fire service said.</blockquote>\n"
+        "\u2014 according to the regional fire service \u00b7 Floods, paragraph 1"
+    )
+    assert "About 3,000 residents were evacuated" in visible(message)
+
+
+def test_html_links_the_title(news_index: SentenceIndex) -> None:
+    (message,) = render_html(answer("steel cables replaced", news_index, k=1))
+    assert '<a href="https://example.org/harbour">Harbour bridge reopens' in message
+
+
+def hostile_index() -> SentenceIndex:
+    body = (
+        "The <b>mayor</b> & council met at 5 < 6 pm. Tom said *nothing* _new_ [x](y).\n\n"
+        "Residents asked about the <script>alert(1)</script> budget. It was unclear. "
+        "Nobody answered. The meeting ended late. Snow fell overnight."
+    )
+    article = article_from_text(
+        "evil", body, title="<i>Title</i> & co", outlet="A&B", url='javascript:alert("x")'
+    )
+    return SentenceIndex.build(Corpus((article,)))
+
+
+def test_html_escapes_article_source_and_title() -> None:
+    index = hostile_index()
+    for question in ["mayor council", "residents budget script"]:
+        for message in render_html(answer(question, index)):
+            text = visible(message)  # raises on any stray tag
+            assert "<script>" not in message and "&lt;" in message
+            assert "href" not in message  # not an http(s) link: no link at all
+            assert "<i>Title</i> & co" in text
+
+
+def test_long_answers_split_between_passages() -> None:
+    sentences = " ".join(
+        f"Report {i} about the harbour strike and {'x' * 400} word{i}." for i in range(40)
+    )
+    filler = " ".join(f"Other{i} topic sentence." for i in range(20))
+    index = SentenceIndex.build(Corpus((article_from_text("long", f"{sentences}\n\n{filler}"),)))
+    result = answer("harbour strike report", index, k=10)
+    messages = render_html(result, limit=1200)
+    assert len(messages) > 1
+    for message in messages:
+        assert len(message.encode("utf-16-le")) // 2 <= 1200
+        visible(message)
+        assert message.startswith("<blockquote>")
+    numbers = [int(n) for m in messages for n in re.findall(r"<b>(\d+)\.</b>", m)]
+    assert numbers == list(range(1, len(result.passages) + 1))
+
+
+def test_one_passage_longer_than_a_message_is_cut_with_an_ellipsis() -> None:
+    words = " ".join(f"word{i}" for i in range(2000))
+    body = f"The harbour strike began with {words}. Other news. More news. Even more. Last one."
+    index = SentenceIndex.build(Corpus((article_from_text("huge", body),)))
+    (message,) = render_html(answer("harbour strike", index, k=1))
+    assert len(message) <= 4096
+    assert "\u2026</blockquote>" in message
+    assert "paragraph 1" in visible(message)
+
+
+def test_json_has_exact_offsets(aleppo_index: SentenceIndex) -> None:
+    data = answer_json(answer("What did the U.N. envoy admit?", aleppo_index))
+    hit = data["hits"][0]
+    body = aleppo_index.article(hit["article"]).body
+    assert body[hit["start"] : hit["end"]] == hit["sentence"]
+    assert body[hit["passage_start"] : hit["passage_end"]] == hit["passage"]
+    assert hit["rank"] == 1 and hit["paragraph"] == 2
+    assert hit["source"] == "the U.N. Syria envoy Staffan de Mistura"
+    assert set(hit) >= {
+        "rank",
+        "score",
+        "article",
+        "title",
+        "paragraph",
+        "sentence",
+        "start",
+        "end",
+        "passage",
+        "source",
+    }
+    assert data["message"] is None
+
+
+def test_json_not_covered(aleppo_index: SentenceIndex) -> None:
+    data = answer_json(answer("What is the population of Tokyo?", aleppo_index))
+    assert data["hits"] == []
+    assert data["message"].startswith("The briefing does not cover this")
