@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import frontmatter
@@ -56,6 +58,17 @@ class Corpus:
     articles: tuple[Article, ...]
     warnings: tuple[str, ...] = ()
     folder: Path | None = None
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A short hash of every article's id, metadata and body: changes when any of them does."""
+        digest = hashlib.sha256()
+        for article in self.articles:
+            meta = (article.title, article.outlet, article.author, article.date, article.url)
+            for part in (article.id, *meta, article.body):
+                digest.update((part or "").encode("utf-8", "surrogatepass"))
+                digest.update(b"\x00")
+        return digest.hexdigest()[:16]
 
 
 def load_corpus(folder: str | Path) -> Corpus:

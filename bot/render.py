@@ -35,7 +35,7 @@ def citation_text(passage: Passage) -> str:
 def citation_html(passage: Passage) -> str:
     """The citation as Telegram HTML, the title linked to the article when it has a URL."""
     article = passage.article
-    label = html.escape(article_label(article))
+    label = f"<i>{html.escape(article_label(article))}</i>"
     if _is_web_link(article.url):
         label = f'<a href="{html.escape(article.url or "")}">{label}</a>'
     where = f"{label}, paragraph {passage.paragraph}"

@@ -128,3 +128,10 @@ def test_folder_of_broken_files(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_bytes(b"")
     with pytest.raises(CorpusError, match=r"1 file\(s\) skipped"):
         load_corpus(tmp_path)
+
+
+def test_fingerprint_follows_content(news_dir: Path) -> None:
+    before = load_corpus(news_dir).fingerprint
+    assert load_corpus(news_dir).fingerprint == before
+    (news_dir / "floods.txt").write_text("Changed text.", encoding="utf-8")
+    assert load_corpus(news_dir).fingerprint != before

@@ -71,14 +71,14 @@ def test_html_is_valid_and_quotes_exactly(news_index: SentenceIndex) -> None:
     assert message == (
         "<blockquote><b>1.</b> About 3,000 <b>residents</b> were <b>evacuated</b>, the regional "
         "fire service said.</blockquote>\n"
-        "\u2014 according to the regional fire service \u00b7 Floods, paragraph 1"
+        "\u2014 according to the regional fire service \u00b7 <i>Floods</i>, paragraph 1"
     )
     assert "About 3,000 residents were evacuated" in visible(message)
 
 
 def test_html_links_the_title(news_index: SentenceIndex) -> None:
     (message,) = render_html(answer("steel cables replaced", news_index, k=1))
-    assert '<a href="https://example.org/harbour">Harbour bridge reopens' in message
+    assert '<a href="https://example.org/harbour"><i>Harbour bridge reopens' in message
 
 
 def hostile_index() -> SentenceIndex:
