@@ -11,13 +11,13 @@ from bot.text import STOP_WORDS, SentenceSplitter, fold, tokenize
         ("At least 20,000 people", ["least", "20000", "peopl"]),
         ("20000 people", ["20000", "peopl"]),
         ("50,000 and 1,250,000", ["50000", "1250000"]),
-        ("growth of 3.5 per cent", ["growth", "3.5", "cent"]),
+        ("growth of 3.5 per cent", ["growth", "3.5", "per", "cent"]),
         ("The UK-based observatory", ["uk", "base", "observatori"]),
         ("Bashar al-Assad", ["bashar", "al", "assad"]),
         ("Assad's men", ["assad", "men"]),
         ("Assad\u2019s men", ["assad", "men"]),
         ("the Russians' plan", ["russian", "plan"]),
-        ("who\u2019ve lost everything, doesn\u2019t", ["lost"]),
+        ("who\u2019ve lost it, doesn\u2019t", ["lose"]),
         ("Caf\u00e9 M\u00fcnster na\u00efve", ["cafe", "munster", "naiv"]),
         ("\uff21\uff22\uff23 fullwidth", ["abc", "fullwidth"]),
     ],
@@ -49,7 +49,7 @@ def test_question_and_sentence_meet_on_the_same_terms() -> None:
 def test_acronyms_survive_stop_words_but_plain_words_do_not() -> None:
     assert tokenize("talks between the U.S. and the U.N.") == ["talk", "us", "un"]
     assert tokenize("the US and WHO") == ["us", "who"]
-    assert tokenize("he told us who") == ["told"]
+    assert tokenize("he told us who") == ["tell"]
 
 
 def test_shouting_is_not_taken_for_acronyms() -> None:
