@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,13 +12,8 @@ NOT_COVERED = "The briefing does not cover this."
 EMPTY_QUESTION = "Ask a question about the briefing, in a few words."
 NO_WORDS = f"{NOT_COVERED} The question has no words to search for; ask in a few plain words."
 MAX_PASSAGE_SENTENCES = 4
-# A sentence opening with one of these leans on the sentence before it.
-DEPENDENT_OPENERS = frozenset(
-    "he she they it its his her their him them this that these those such but however and yet "
-    "still also so then meanwhile instead moreover furthermore nevertheless nonetheless "
-    "otherwise besides likewise".split()
-)
-_FIRST_WORD = re.compile(r"[\W_]*([^\W_]+)")
+# Passages after the first must hold at least this share of the relevance floor's weight.
+SHOWN_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -48,6 +42,12 @@ class Passage:
     def source(self) -> str | None:
         """Whom the article credits for the matched sentence; None for its own voice."""
         return self.matched.source
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Everyone the passage's sentences are credited to, the matched sentence's first."""
+        found = [self.matched.source] + [s.source for s in self.sentences]
+        return tuple(dict.fromkeys(s for s in found if s))
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,10 @@ def answer(question: str, index: SentenceIndex, k: int = 3, offset: int = 0) -> 
         return Answer(question, (), terms, message=f"{NOT_COVERED} It never mentions {names}.")
     if not search.terms:
         return Answer(question, (), message=NO_WORDS)
-    passages = build_passages(index, search.hits, limit=wanted)
+    # Beyond the best hit, show only sentences that hold a fair share of the question.
+    shown = SHOWN_SHARE * index.params.min_coverage
+    hits = [hit for n, hit in enumerate(search.hits) if n == 0 or hit.coverage >= shown]
+    passages = build_passages(index, hits, limit=wanted)
     if not passages:
         return Answer(question, (), terms, message=NOT_COVERED)
     page = passages[offset : offset + k]
@@ -127,18 +130,10 @@ def build_passages(index: SentenceIndex, hits: Sequence[Hit], limit: int) -> lis
     ]
 
 
-def depends_on_previous(sentence: Sentence) -> bool:
-    """Whether a reader needs the sentence before this one to understand it."""
-    if sentence.continues_quote:
-        return True
-    first = _FIRST_WORD.match(sentence.text)
-    return bool(first) and first.group(1).lower() in DEPENDENT_OPENERS
-
-
 def _context(index: SentenceIndex, sentence: Sentence) -> tuple[int, int]:
     """First and last sentence ids of the passage a hit on `sentence` needs."""
     first = last = sentence.id
-    if depends_on_previous(sentence) and (before := index.neighbour(sentence, -1)):
+    if sentence.leans_on_previous and (before := index.neighbour(sentence, -1)):
         first = before.id
     if sentence.text.rstrip().endswith(":") and (after := index.neighbour(sentence, 1)):
         last = after.id

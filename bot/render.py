@@ -23,9 +23,15 @@ def article_label(article: Article) -> str:
     return f"{article.title} ({extra})" if extra else article.title
 
 
+def credits(passage: Passage) -> str:
+    """Whom the passage is credited to: `X`, `X and Y`, `X, Y and Z`."""
+    names = passage.sources
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def citation_text(passage: Passage) -> str:
     """`according to X · Title (Outlet, date), paragraph N · URL` in plain text."""
-    parts = [f"according to {passage.source}"] if passage.source else []
+    parts = [f"according to {credits(passage)}"] if passage.sources else []
     parts.append(f"{article_label(passage.article)}, paragraph {passage.paragraph}")
     if passage.article.url:
         parts.append(passage.article.url)
@@ -39,8 +45,8 @@ def citation_html(passage: Passage) -> str:
     if _is_web_link(article.url):
         label = f'<a href="{html.escape(article.url or "")}">{label}</a>'
     where = f"{label}, paragraph {passage.paragraph}"
-    if passage.source:
-        return f"according to {html.escape(passage.source)} \u00b7 {where}"
+    if passage.sources:
+        return f"according to {html.escape(credits(passage))} \u00b7 {where}"
     return where
 
 
@@ -140,6 +146,7 @@ def answer_json(answer: Answer) -> dict:
                 "passage_start": passage.sentences[0].start,
                 "passage_end": passage.sentences[-1].end,
                 "source": passage.source,
+                "sources": list(passage.sources),
                 "citation": citation_text(passage),
             }
         )

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bot.answer import EMPTY_QUESTION, NOT_COVERED, answer, depends_on_previous
+from bot.answer import EMPTY_QUESTION, NOT_COVERED, answer
 from bot.index import SentenceIndex
 from tests.conftest import REPO, sentence_with
 
@@ -46,9 +46,9 @@ def test_no_passage_repeats_another(aleppo_index: SentenceIndex) -> None:
 
 
 def test_dependence_rules(aleppo_index: SentenceIndex) -> None:
-    assert depends_on_previous(sentence_with(aleppo_index, "He says discussions"))
-    assert depends_on_previous(sentence_with(aleppo_index, "Those around Assad"))
-    assert not depends_on_previous(sentence_with(aleppo_index, "At least 20,000"))
+    assert sentence_with(aleppo_index, "He says discussions").leans_on_previous
+    assert sentence_with(aleppo_index, "Those around Assad").leans_on_previous
+    assert not sentence_with(aleppo_index, "At least 20,000").leans_on_previous
 
 
 def test_paging_with_offset(aleppo_index: SentenceIndex) -> None:

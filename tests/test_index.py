@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rank_bm25 import BM25Okapi
 
 from bot.config import SearchParams
 from bot.corpus import Corpus, article_from_text
@@ -47,10 +46,15 @@ def test_no_meaningful_words_no_hits(news_index: SentenceIndex, question: str) -
     assert news_index.search(question, 3).hits == ()
 
 
-def test_a_question_naming_something_unknown_finds_nothing(news_index: SentenceIndex) -> None:
-    result = news_index.search("How many residents were evacuated in Tokyo?", 3)
+def test_names_the_corpus_lacks_are_reported_when_nothing_is_found(news_index) -> None:
+    result = news_index.search("What is the population of Tokyo?", 3)
     assert result.hits == ()
     assert result.unknown_names == ("Tokyo",)
+
+
+def test_a_misspelt_name_does_not_block_an_answer(news_index: SentenceIndex) -> None:
+    result = news_index.search("How many residents were evacuated from Milbrook?", 3)
+    assert result.hits[0].sentence.text.startswith("About 3,000 residents")
 
 
 def test_title_case_questions_are_not_taken_for_names(news_index: SentenceIndex) -> None:
@@ -73,18 +77,6 @@ def test_tiny_corpus_has_no_positive_idf() -> None:
     article = article_from_text("a", "Rain fell. Snow fell.")
     index = SentenceIndex.build(Corpus((article,)))
     assert index.search("rain", 3).hits == ()
-
-
-def test_scores_equal_rank_bm25(news_index: SentenceIndex) -> None:
-    documents = [tokenize(news_index.sentence(i).text) for i in range(len(news_index))]
-    reference = BM25Okapi(documents)
-    rng = np.random.default_rng(7)
-    vocabulary = [*sorted({t for d in documents for t in d}), "unknownterm"]
-    for _ in range(50):
-        query = list(rng.choice(vocabulary, size=rng.integers(1, 6)))
-        np.testing.assert_allclose(
-            news_index.scores(query), reference.get_scores(query), rtol=0, atol=1e-9
-        )
 
 
 def test_bm25_parameters_are_used(news_dir) -> None:

@@ -157,3 +157,19 @@ def test_json_not_covered(aleppo_index: SentenceIndex) -> None:
     data = answer_json(answer("What is the population of Tokyo?", aleppo_index))
     assert data["hits"] == []
     assert data["message"].startswith("The briefing does not cover this")
+
+
+def test_a_passage_with_two_sources_credits_both(aleppo_index: SentenceIndex) -> None:
+    result = answer("How many people fled according to the observatory?", aleppo_index, k=1)
+    (passage,) = result.passages
+    assert len(passage.sentences) == 2
+    assert passage.sources == (
+        "the International Red Cross",
+        "the UK-based Syrian Observatory for Human Rights",
+    )
+    assert "according to the International Red Cross and the UK-based Syrian Observatory" in (
+        render_text(result, width=500)
+    )
+    data = answer_json(result)["hits"][0]
+    assert data["source"] == "the International Red Cross"
+    assert data["sources"] == list(passage.sources)
