@@ -19,6 +19,12 @@ SETTINGS_VARS = (
     "BM25_EPSILON",
     "MIN_COVERAGE",
     "NO_COLOR",
+    "TELEGRAM_BASE_URL",
+    "WEBHOOK_URL",
+    "WEBHOOK_LISTEN",
+    "WEBHOOK_PORT",
+    "WEBHOOK_SECRET",
+    "LOG_LEVEL",
 )
 
 # A tiny newsroom: five articles with mostly distinct words and known answers.
