@@ -89,8 +89,9 @@ class Briefing:
 
     def remember(self, question: str) -> None:
         """Keep `question` for "More" presses; the oldest are forgotten first."""
-        self.questions[buttons.question_key(question)] = question
-        self.questions.move_to_end(buttons.question_key(question))
+        key = buttons.question_key(question)
+        self.questions[key] = question
+        self.questions.move_to_end(key)
         while len(self.questions) > REMEMBERED_QUESTIONS:
             self.questions.popitem(last=False)
 
@@ -140,7 +141,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 # --- Messages ---
 
 
-async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a text message: any in a private chat, those addressed to the bot in a group."""
     await _answer_message(update.effective_message, context)
 
@@ -157,11 +158,11 @@ async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     answer_id = answers.get(message.message_id)
     if answer_id is None:
         return  # not answered since start-up: a second answer would be worse than none
-    question_ = question_text(message)
+    question = question_text(message)
     briefing = _briefing(context)
-    if question_:
-        text, markup = _page(await briefing.answer(question_), briefing)
-        briefing.remember(question_)
+    if question:
+        text, markup = _page(await briefing.answer(question), briefing)
+        briefing.remember(question)
     else:
         text, markup = texts.usage_html(_first(briefing.examples)), None
     await _ignore_unmodified(
@@ -198,13 +199,13 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Offer the top passages for `@bot question`, each inserting the quote and citation."""
     query = update.inline_query
-    question_ = query.query.strip()
-    if not question_:
+    question = query.query.strip()
+    if not question:
         hint = InlineQueryResultsButton(texts.INLINE_HINT, start_parameter="help")
         await query.answer([], cache_time=INLINE_CACHE_SECONDS, button=hint)
         return
     briefing = _briefing(context)
-    result = await asyncio.to_thread(answer, question_, briefing.index, INLINE_RESULTS)
+    result = await asyncio.to_thread(answer, question, briefing.index, INLINE_RESULTS)
     edition = buttons.edition(briefing.index.corpus.fingerprint)
     results = []
     for passage in result.passages:
@@ -310,7 +311,7 @@ def build_application(
 
     # Questions: anything in private; in groups only replies to the bot and mentions of it.
     text = new & filters.TEXT & ~filters.COMMAND & not_via_bot
-    application.add_handler(MessageHandler(text & (private | (groups & ADDRESSED)), question))
+    application.add_handler(MessageHandler(text & (private | (groups & ADDRESSED)), text_message))
     other = new & ~filters.TEXT & ~filters.StatusUpdate.ALL & not_via_bot
     application.add_handler(MessageHandler(other & (private | (groups & REPLY_TO_BOT)), not_text))
     application.add_handler(
@@ -353,16 +354,16 @@ async def _post_init(application: Application) -> None:
 async def _answer_message(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Reply to `message` with the answer to its question, or with how to ask."""
     briefing = _briefing(context)
-    question_ = question_text(message)
-    if not question_:
+    question = question_text(message)
+    if not question:
         usage = texts.usage_html(_first(briefing.examples))
         await message.reply_text(usage, do_quote=True)
         return
     async with _typing(message):
-        result = await briefing.answer(question_)
+        result = await briefing.answer(question)
     text, markup = _page(result, briefing)
     sent = await message.reply_text(text, reply_markup=markup, do_quote=True)
-    briefing.remember(question_)
+    briefing.remember(question)
     answers = _answers(context)
     answers[message.message_id] = sent.message_id
     while len(answers) > REMEMBERED_ANSWERS_PER_CHAT:
@@ -409,10 +410,10 @@ async def _press(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> st
         back = buttons.back_keyboard(pressed)
         await _ignore_unmodified(message.edit_text(text, reply_markup=back))
         return None
-    question_ = _asked(message, pressed.question_key, briefing)
-    if question_ is None:
+    question = _asked(message, pressed.question_key, briefing)
+    if question is None:
         return texts.FORGOTTEN
-    result = await briefing.answer(question_, pressed.offset)
+    result = await briefing.answer(question, pressed.offset)
     if not result.passages:
         return texts.NO_MORE
     text, markup = _page(result, briefing)
