@@ -7,7 +7,7 @@ import contextlib
 import html
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, MutableMapping
 from dataclasses import dataclass, field, replace
 
 from telegram import (
@@ -22,7 +22,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatAction, MessageLimit, ParseMode
+from telegram.constants import ChatAction, ChatType, MessageLimit, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -457,25 +457,23 @@ async def _send_typing(message: Message) -> None:
         log.debug("typing indicator not shown: %s", exc)
 
 
-async def _ignore_unmodified(edit: object) -> None:
+async def _ignore_unmodified(edit: Awaitable[object]) -> None:
     """Await an edit; editing a message to what it already says is not an error."""
     try:
-        await edit  # type: ignore[misc]
+        await edit
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
 
 
 async def _apologise(update: object) -> None:
-    """Tell a private chat that its question failed, without details."""
-    if not isinstance(update, Update) or update.effective_chat is None:
+    """Tell a private chat that its question failed, without details (buttons get a toast)."""
+    if not isinstance(update, Update) or update.message is None:
         return
-    if update.effective_chat.type != "private" or update.effective_message is None:
+    if update.message.chat.type != ChatType.PRIVATE:
         return
     with contextlib.suppress(TelegramError):
-        await update.effective_message.reply_text(
-            "Sorry, something went wrong while answering. Please try again."
-        )
+        await update.message.reply_text(html.escape(texts.SORRY))
 
 
 def _where(update: object) -> str:

@@ -35,6 +35,7 @@ FORGOTTEN = "I no longer have this question at hand. Please ask it again."
 NO_MORE = "There are no more passages for this question."
 TOO_OLD = "This message is too old to change. Please ask your question again."
 FAILED = "Sorry, that did not work. Please try again."
+SORRY = "Sorry, something went wrong while answering. Please try again."
 
 
 def start_html(

@@ -111,11 +111,11 @@ async def test_not_covered_says_so_and_points_to_help(app, fake) -> None:
     assert "reply_markup" not in reply
 
 
-async def test_user_text_is_escaped(app, fake) -> None:
-    await send(app, message=tf.message("What about <b>Tokyo</b> & Osaka?"))
-    text = the_reply(fake)["text"]
-    assert "<b>Tokyo</b>" not in text and "&lt;b&gt;" not in text
-    assert "\u201cTokyo\u201d" in visible(text)
+async def test_markup_in_a_question_never_breaks_the_reply(app, fake) -> None:
+    await send(app, message=tf.message("What about <b>Tokyo</b> & <i>Osaka?"))
+    text = the_reply(fake)["text"]  # valid Telegram HTML, checked by the_reply
+    assert "<b>Tokyo" not in text and "<i>" not in text
+    assert visible(text).startswith("The briefing does not cover this. It never mentions")
 
 
 @pytest.mark.parametrize(
@@ -650,8 +650,17 @@ async def test_unexpected_error_is_logged_with_traceback_and_user_gets_an_apolog
     records = [r for r in caplog.records if r.name == "bot.handlers"]
     assert len(records) == 1 and records[0].exc_info is not None
     text = the_reply(fake)["text"]
-    assert text == "Sorry, something went wrong while answering. Please try again."
+    assert text == texts.SORRY
     assert "Traceback" not in text and "exploded" not in text
+
+
+async def test_unexpected_error_behind_a_button_is_a_toast(paged_app, fake, monkeypatch) -> None:
+    _, answer_message = await ask_paged(paged_app, fake)
+    monkeypatch.setattr("bot.handlers.answer", lambda *a, **k: 1 / 0)
+    data = press_data(answer_message, "More \u25b8")
+    await paged_app.process_update(tf.callback(paged_app, data, answer_message))
+    assert fake.methods() == ["answerCallbackQuery"]
+    assert acknowledged(fake) == texts.FAILED
 
 
 async def test_unexpected_error_in_a_group_stays_quiet(app, fake, monkeypatch) -> None:
