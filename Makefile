@@ -1,11 +1,15 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11+):
 #   make chat   install the bot and ask it questions in the terminal (bundled corpus, no token)
 #   make test   install what the tests need and run the linter and the tests (what CI runs)
+# `make test` also installs the Bot API emulator of the end-to-end test with npm (Node 18+);
+# `make test SKIP_E2E=1` skips that test and the npm step where node is not available.
 PYTHON ?= python3
+NPM ?= npm
 VENV ?= .venv
 BIN := $(VENV)/bin
+export SKIP_E2E
 
-.PHONY: chat test lint install install-test clean
+.PHONY: chat test lint install install-test e2e-tools clean
 
 chat: install
 	$(BIN)/bot chat
@@ -28,8 +32,13 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+e2e-tools: node_modules/.package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	touch $@
+
+test: lint $(if $(filter 1,$(SKIP_E2E)),,e2e-tools)
 	$(BIN)/python -m pytest -q
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

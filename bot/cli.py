@@ -7,11 +7,14 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import shutil
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from . import __version__
 from .answer import answer
@@ -19,6 +22,7 @@ from .config import MAX_TOP_K, Settings, read_environment
 from .corpus import load_corpus
 from .errors import BotError
 from .index import SentenceIndex
+from .logsafety import protect_logging
 from .render import answer_json, render_text
 
 log = logging.getLogger(__name__)
@@ -29,7 +33,13 @@ EXAMPLES = """examples:
   bot ask --json < questions.txt        one question a line in, one JSON line out
   bot chat                              ask, read, ask again; Ctrl-D quits
   bot corpus --sentences aleppo         how an article was split and credited
+  bot run                               the Telegram bot (TELEGRAM_BOT_TOKEN in .env)
 """
+RUN_EXAMPLES = """examples:
+  bot run                               long polling; Ctrl-C or SIGTERM stops it
+  bot run --webhook-url https://bot.example.org/telegram --port 8443
+"""
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,6 +176,52 @@ def corpus_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the Telegram bot until Ctrl-C or SIGTERM: long polling, or a webhook."""
+    flags = {
+        "webhook_url": args.webhook_url,
+        "webhook_listen": args.listen,
+        "webhook_port": args.port,
+        "webhook_secret": args.secret_token,
+    }
+    settings = replace(settings, **{k: v for k, v in flags.items() if v is not None})
+    token = settings.require_token()  # before anything touches the network
+    # Without a configured secret, a fresh one each start: Telegram learns it from setWebhook.
+    secret = settings.webhook_secret or secrets.token_urlsafe(32)
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT, force=True)
+    redactor = protect_logging([token, secret], settings.log_level)
+    index = _build_index(settings)
+
+    from telegram.error import InvalidToken, NetworkError
+
+    from .handlers import ALLOWED_UPDATES, build_application
+
+    application = build_application(settings, index)
+    try:
+        if settings.webhook_url:
+            where = f"{settings.webhook_listen}:{settings.webhook_port}"
+            log.info("Listening on %s for Telegram's webhook calls", where)
+            application.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+        else:
+            application.run_polling(allowed_updates=list(ALLOWED_UPDATES))
+    except InvalidToken:
+        raise BotError(
+            "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather (/token)"
+        ) from None
+    except NetworkError as exc:
+        raise BotError(
+            redactor.redact(f"cannot reach the Bot API at {settings.telegram_base_url}: {exc}")
+        ) from None
+    return 0
+
+
 def _print_sentences(index: SentenceIndex, article_id: str, out: TextIO) -> None:
     article = index.article(article_id)
     assert article is not None
@@ -258,4 +314,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     corpus.add_argument("--sentences", metavar="ARTICLE", help="number the sentences of ARTICLE")
     corpus.set_defaults(handler=corpus_command)
+
+    run = sub.add_parser(
+        "run",
+        parents=[common],
+        help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)",
+        description=(
+            "Run the Telegram bot with long polling, or behind a webhook with --webhook-url. "
+            "Flags override the WEBHOOK_* settings. Ctrl-C or SIGTERM stops it (exit 0)."
+        ),
+        epilog=RUN_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("--webhook-url", metavar="URL", help="public https URL Telegram calls")
+    run.add_argument("--listen", metavar="ADDR", help="address to listen on (default 0.0.0.0)")
+    run.add_argument("--port", type=int, metavar="N", help="port to listen on (default 8443)")
+    run.add_argument(
+        "--secret-token",
+        metavar="S",
+        help="webhook secret (prefer WEBHOOK_SECRET: flags show in the process list)",
+    )
+    run.set_defaults(handler=run_command)
     return parser

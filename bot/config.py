@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,13 @@ from .errors import ConfigError
 
 DEFAULT_CORPUS_DIR = "corpus"
 MAX_TOP_K = 10
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+# One string, so that the only quoted capitals here stay the setting names (a docs test).
+LOG_LEVELS = tuple("DEBUG INFO WARNING ERROR CRITICAL".split())
+# A bot token: the bot's numeric id, a colon, then a long secret (BotFather's format).
+TOKEN_PATTERN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,}")
+# Telegram's rule for setWebhook's secret_token: 1-256 of these characters.
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,53 @@ class Settings:
     top_k: int = 3
     search: SearchParams = field(default_factory=SearchParams)
     telegram_bot_token: str | None = field(default=None, repr=False)
+    telegram_base_url: str = DEFAULT_BASE_URL
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: str | None = field(default=None, repr=False)
+    log_level: str = LOG_LEVELS[1]
+
+    def __post_init__(self) -> None:
+        if not re.match(r"https?://[^/\s]+/\S*$", self.telegram_base_url):
+            raise ConfigError(
+                "TELEGRAM_BASE_URL must be an http(s) URL like https://api.telegram.org/bot, "
+                f"got {self.telegram_base_url!r}"
+            )
+        if self.webhook_url is not None and not self.webhook_url.startswith("https://"):
+            raise ConfigError(
+                "WEBHOOK_URL must start with https:// (Telegram only calls HTTPS webhooks)"
+            )
+        if not 1 <= self.webhook_port <= 65535:
+            raise ConfigError(f"WEBHOOK_PORT must be between 1 and 65535, got {self.webhook_port}")
+        if self.webhook_secret is not None and not SECRET_PATTERN.fullmatch(self.webhook_secret):
+            # The value is a secret: say what is wrong with it, never what it is.
+            raise ConfigError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(
+                f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}"
+            )
+
+    @property
+    def telegram_file_base_url(self) -> str:
+        """The Bot API file URL that goes with `telegram_base_url` (`…/bot` → `…/file/bot`)."""
+        head, bot, tail = self.telegram_base_url.rpartition("/bot")
+        return f"{head}/file/bot{tail}" if bot else self.telegram_base_url
+
+    def require_token(self) -> str:
+        """Return the bot token, or raise ConfigError (never quoting it) when unusable."""
+        token = self.telegram_bot_token
+        if not token:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather and put it in .env "
+                "(see .env.example) or the environment"
+            )
+        if not TOKEN_PATTERN.fullmatch(token):
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then 30 or "
+                "more letters, digits, _ or -); copy it again from @BotFather"
+            )
+        return token
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +128,12 @@ class Settings:
             top_k=top_k,
             search=search,
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
+            telegram_base_url=env.get("TELEGRAM_BASE_URL", "").strip() or DEFAULT_BASE_URL,
+            webhook_url=env.get("WEBHOOK_URL", "").strip() or None,
+            webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or cls.webhook_listen,
+            webhook_port=int(_number(env, "WEBHOOK_PORT", cls.webhook_port, integer=True)),
+            webhook_secret=env.get("WEBHOOK_SECRET", "").strip() or None,
+            log_level=(env.get("LOG_LEVEL", "").strip() or cls.log_level).upper(),
         )
 
 

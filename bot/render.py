@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .answer import Answer, Passage
 from .corpus import Article
@@ -40,11 +40,7 @@ def citation_text(passage: Passage) -> str:
 
 def citation_html(passage: Passage) -> str:
     """The citation as Telegram HTML, the title linked to the article when it has a URL."""
-    article = passage.article
-    label = f"<i>{html.escape(article_label(article))}</i>"
-    if _is_web_link(article.url):
-        label = f'<a href="{html.escape(article.url or "")}">{label}</a>'
-    where = f"{label}, paragraph {passage.paragraph}"
+    where = f"{_label_html(passage.article)}, paragraph {passage.paragraph}"
     if passage.sources:
         return f"according to {html.escape(credits(passage))} \u00b7 {where}"
     return where
@@ -122,6 +118,22 @@ def passage_html(passage: Passage, terms: frozenset[str] = frozenset(), number: 
     return f"<blockquote>{prefix}{marked}</blockquote>\n\u2014 {citation_html(passage)}"
 
 
+def paragraph_html(
+    article: Article,
+    number: int,
+    sources: Sequence[str] = (),
+    limit: int = TELEGRAM_TEXT_LIMIT,
+) -> str:
+    """A whole paragraph, its citation and the sources it credits, as Telegram HTML."""
+    cite = f"\n\u2014 {_label_html(article)}, paragraph {number}"
+    if sources:
+        cite += "\nSources in this paragraph: " + "; ".join(html.escape(s) for s in sources)
+    text = article.paragraph_text(number)
+    room = limit - _length(cite) - len("<blockquote></blockquote>")
+    quoted = html.escape(text) if _length(html.escape(text)) <= room else _cut(text, room - 1)
+    return f"<blockquote>{quoted}</blockquote>{cite}"
+
+
 def answer_json(answer: Answer) -> dict:
     """The answer as a JSON-ready dict: one entry per passage, with offsets into the body."""
     hits = []
@@ -165,12 +177,23 @@ def _passage_html(passage: Passage, answer: Answer, limit: int) -> str:
     # One passage longer than a message: quote as much as fits, and say it was cut.
     cite = f"\n\u2014 {citation_html(passage)}"
     room = limit - _length(cite) - len("<blockquote><b>99.</b> </blockquote>") - 1
-    text = passage.text
+    number = passage.rank
+    return f"<blockquote><b>{number}.</b> {_cut(passage.text, room)}</blockquote>{cite}"
+
+
+def _cut(text: str, room: int) -> str:
+    """`text` cut at a word so that, escaped, it fits in `room`; then "…"."""
     while _length(html.escape(text)) > room:
         text = text[: max(len(text) * room // max(_length(html.escape(text)), 1) - 1, 0)]
     text = text.rsplit(" ", 1)[0] if " " in text else text
-    number = passage.rank
-    return f"<blockquote><b>{number}.</b> {html.escape(text)}{ELLIPSIS}</blockquote>{cite}"
+    return html.escape(text) + ELLIPSIS
+
+
+def _label_html(article: Article) -> str:
+    label = f"<i>{html.escape(article_label(article))}</i>"
+    if _is_web_link(article.url):
+        label = f'<a href="{html.escape(article.url or "")}">{label}</a>'
+    return label
 
 
 def _bold_terms(line: str, terms: frozenset[str]) -> str:

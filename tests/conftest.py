@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,12 @@ SETTINGS_VARS = (
     "BM25_EPSILON",
     "MIN_COVERAGE",
     "NO_COLOR",
+    "TELEGRAM_BASE_URL",
+    "WEBHOOK_URL",
+    "WEBHOOK_LISTEN",
+    "WEBHOOK_PORT",
+    "WEBHOOK_SECRET",
+    "LOG_LEVEL",
 )
 
 # A tiny newsroom: five articles with mostly distinct words and known answers.
@@ -88,3 +95,21 @@ def sentence_with(index: SentenceIndex, fragment: str):
     found = [index.sentence(i) for i in range(len(index)) if fragment in index.sentence(i).text]
     assert len(found) == 1, f"{fragment!r} in {len(found)} sentences"
     return found[0]
+
+
+@pytest.fixture
+def fake():
+    """A recording stand-in for the Bot API (see tests/telegram_fakes.py)."""
+    from tests.telegram_fakes import RecordingRequest
+
+    return RecordingRequest()
+
+
+@pytest.fixture
+async def app(fake, aleppo_index) -> AsyncIterator:
+    """The bot on the bundled corpus, initialised against `fake`."""
+    from tests.telegram_fakes import started
+
+    application = await started(fake, aleppo_index)
+    yield application
+    await application.shutdown()

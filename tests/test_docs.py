@@ -58,3 +58,12 @@ def test_core_imports_neither_telegram_nor_the_edges(module: str) -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in README
     assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_bot_command_is_in_the_readme_and_help() -> None:
+    from bot.telegram_texts import GROUP_COMMANDS, PRIVATE_COMMANDS, help_html
+
+    help_text = help_html("SomeBot", reads_groups=False, inline=False)
+    for command in {c.command for c in (*PRIVATE_COMMANDS, *GROUP_COMMANDS)}:
+        assert f"`/{command}" in README, command
+        assert f"/{command} \u2014" in help_text, command

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 from bot.answer import Answer, answer
 from bot.corpus import Corpus, article_from_text
 from bot.index import SentenceIndex
-from bot.render import answer_json, render_html, render_text
+from bot.render import answer_json, paragraph_html, render_html, render_text
 
 TELEGRAM_TAGS = {"b", "i", "u", "s", "a", "code", "pre", "blockquote", "tg-spoiler", "span"}
 
@@ -173,3 +173,29 @@ def test_a_passage_with_two_sources_credits_both(aleppo_index: SentenceIndex) ->
     data = answer_json(result)["hits"][0]
     assert data["source"] == "the International Red Cross"
     assert data["sources"] == list(passage.sources)
+
+
+def test_paragraph_html_quotes_the_whole_paragraph_with_its_citation(
+    news_index: SentenceIndex,
+) -> None:
+    article = news_index.article("harbour")
+    message = paragraph_html(article, 1, ["the Port Authority"])
+    assert message == (
+        f"<blockquote>{article.paragraph_text(1)}</blockquote>\n"
+        '\u2014 <a href="https://example.org/harbour"><i>Harbour bridge reopens '
+        "(The Coastal Times, 2024-03-02)</i></a>, paragraph 1\n"
+        "Sources in this paragraph: the Port Authority"
+    )
+    visible(message)
+
+
+def test_paragraph_html_escapes_and_cuts_to_the_limit() -> None:
+    body = " ".join(["Rock & roll <live> tonight."] * 400)
+    corpus = Corpus((article_from_text("gig", body),))
+    message = paragraph_html(corpus.articles[0], 1, ["the <promoter>"], limit=1000)
+    shown = visible(message)
+    assert len(message.encode("utf-16-le")) // 2 <= 1000
+    assert (
+        shown.startswith("Rock & roll <live> tonight. Rock") and "\u2026</blockquote>" in message
+    )
+    assert shown.endswith("paragraph 1\nSources in this paragraph: the <promoter>")

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.config import DEFAULT_BASE_URL, Settings
+from bot.errors import ConfigError
+
+TOKEN = "123456789:AAHfakefakefakefakefakefakefakefake12"
+
+
+def test_telegram_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.telegram_bot_token is None
+    assert settings.telegram_base_url == DEFAULT_BASE_URL == "https://api.telegram.org/bot"
+    assert settings.telegram_file_base_url == "https://api.telegram.org/file/bot"
+    assert (settings.webhook_url, settings.webhook_listen, settings.webhook_port) == (
+        None,
+        "0.0.0.0",
+        8443,
+    )
+    assert settings.webhook_secret is None and settings.log_level == "INFO"
+
+
+def test_telegram_settings_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": f" {TOKEN} ",
+            "TELEGRAM_BASE_URL": "http://127.0.0.1:8081/bot",
+            "WEBHOOK_URL": "https://bot.example.org/telegram",
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": "88",
+            "WEBHOOK_SECRET": "s3cret_-X",
+            "LOG_LEVEL": "debug",
+        }
+    )
+    assert settings.require_token() == TOKEN
+    assert settings.telegram_file_base_url == "http://127.0.0.1:8081/file/bot"
+    assert settings.webhook_url == "https://bot.example.org/telegram"
+    assert (settings.webhook_listen, settings.webhook_port) == ("127.0.0.1", 88)
+    assert settings.webhook_secret == "s3cret_-X" and settings.log_level == "DEBUG"
+
+
+def test_file_url_follows_a_token_placeholder() -> None:
+    settings = Settings.from_env({"TELEGRAM_BASE_URL": "https://tg.example/bot{token}/test"})
+    assert settings.telegram_file_base_url == "https://tg.example/file/bot{token}/test"
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_SECRET": "hushhush"})
+    assert TOKEN not in repr(settings) and "hushhush" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        (None, "TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather"),
+        ("", "TELEGRAM_BOT_TOKEN is not set"),
+        ("123456:short", "TELEGRAM_BOT_TOKEN does not look like a bot token"),
+        ("not a token at all, really not one", "TELEGRAM_BOT_TOKEN does not look like a bot"),
+        (TOKEN.replace(":", ""), "TELEGRAM_BOT_TOKEN does not look like a bot token"),
+        (TOKEN + "!", "TELEGRAM_BOT_TOKEN does not look like a bot token"),
+    ],
+    ids=["unset", "empty", "short", "words", "no-colon", "bad-char"],
+)
+def test_unusable_token_is_refused_without_quoting_it(token: str | None, message: str) -> None:
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": token} if token else {})
+    with pytest.raises(ConfigError, match=message) as caught:
+        settings.require_token()
+    if token:
+        assert token.strip() not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"WEBHOOK_PORT": "http"}, "WEBHOOK_PORT must be a whole number, got 'http'"),
+        ({"WEBHOOK_PORT": "70000"}, "WEBHOOK_PORT must be between 1 and 65535, got 70000"),
+        ({"WEBHOOK_URL": "http://bot.example.org"}, "WEBHOOK_URL must start with https://"),
+        ({"TELEGRAM_BASE_URL": "api.telegram.org/bot"}, "TELEGRAM_BASE_URL must be an http"),
+        ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR"),
+    ],
+    ids=["port-word", "port-range", "webhook-http", "base-url", "log-level"],
+)
+def test_malformed_telegram_settings(env: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)
+
+
+def test_malformed_webhook_secret_is_not_quoted() -> None:
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET must be 1-256 characters") as caught:
+        Settings.from_env({"WEBHOOK_SECRET": "has spaces and ümlauts"})
+    assert "spaces" not in str(caught.value)
