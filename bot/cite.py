@@ -13,8 +13,11 @@ Rules, in order, for each sentence:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+
+import regex
 
 from .text import ABBREVIATIONS
 
@@ -119,20 +122,24 @@ _VERB_RE = re.compile(
     r"\b(?P<verb>" + "|".join(ATTRIBUTION_VERBS) + r"|puts|put)\b"
     r"(?P<figure>\s+the\s+(?:\w+\s+)?(?:" + FIGURE_NOUNS + r")\b)?"
 )
+_VERB_WORDS = frozenset([*ATTRIBUTION_VERBS, "puts", "put"])
+_SEPARATORS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 _ACCORDING_RE = re.compile(r"\baccording to\s+", re.IGNORECASE)
 _QUOTE_MARK = r"[\u201c\u201d\u201e\u00ab\u00bb\"]|(?<!\w)['\u2018\u2019]|['\u2018\u2019](?!\w)"
 _STOP_AFTER_SOURCE = re.compile(
     r"\s*(?:[,;:.!?()\[\]\u2014\u2013]|" + _QUOTE_MARK + r")"
     r"|\s+(?:" + _BOUNDARY_WORDS + r"|it|in|on|at|during)\b"
 )
-_SUBJECT_CUT = re.compile(
-    r".*(?:[,;:()\[\]\u2014\u2013]|" + _QUOTE_MARK + r"|\b(?:" + _BOUNDARY_WORDS + r")\b)",
-    re.IGNORECASE | re.DOTALL,
+# Searched backwards from the verb: the last boundary before a speaker's name.
+_SUBJECT_CUT = regex.compile(
+    r"(?r)(?:[,;:()\[\]\u2014\u2013]|" + _QUOTE_MARK + r"|\b(?:" + _BOUNDARY_WORDS + r")\b)",
+    regex.IGNORECASE,
 )
 _STOP_AFTER_SPEAKER = re.compile(
     r"\s*[,;:.!?()]|\s+(?:in|on|at|during|when|as|while|after|before|to|that)\b"
 )
 _FULL_STOP = re.compile(r"(\w{2,})[.!?]+\s")
+_QUOTE_MARKS = re.compile("[" + re.escape(QUOTE_CHARS) + "]")
 _WORD = re.compile(r"\w[\w.'\u2019-]*")
 MAX_SOURCE_WORDS = 12
 
@@ -191,26 +198,53 @@ def attribute(body: str, sentences: Sequence[tuple[int, int, int]]) -> list[Attr
     return result
 
 
-def _quote_depths(body: str, sentences: Sequence[tuple[int, int, int]]) -> list[bytearray]:
-    """Depth of quotation for every character of every sentence; resets at each paragraph."""
-    result = []
-    depth = 0
-    paragraph = None
-    previous_end = 0
-    for number, start, end in sentences:
-        if number != paragraph:
-            paragraph, depth = number, 0
-        else:
-            # Text between sentences (spaces) may hold a quotation mark too.
-            for i in range(previous_end, start):
-                depth = _step(body, i, depth)
-        levels = bytearray(end - start + 1)
-        for i in range(start, end):
-            levels[i - start] = min(depth, 255)
-            depth = _step(body, i, depth)
-        levels[end - start] = min(depth, 255)
-        result.append(levels)
-        previous_end = end
+class _Depth:
+    """Quotation depth before each character of one sentence, read like a sequence.
+
+    `depth[i]` is the depth before the sentence's i-th character and `depth[-1]` the depth after
+    its last one; the quotation marks are found once per paragraph, not character by character.
+    """
+
+    __slots__ = ("depths", "end", "positions", "start")
+
+    def __init__(self, positions: list[int], depths: list[int], start: int, end: int) -> None:
+        self.positions, self.depths, self.start, self.end = positions, depths, start, end
+
+    def __getitem__(self, offset: int) -> int:
+        at = self.end if offset < 0 else self.start + offset
+        j = bisect_left(self.positions, at)
+        return self.depths[j - 1] if j else 0
+
+    def marks_within(self) -> list[int]:
+        """Positions of the quotation marks inside the sentence."""
+        return self.positions[
+            bisect_left(self.positions, self.start) : bisect_left(self.positions, self.end)
+        ]
+
+
+def quote_openings(body: str, sentences: Sequence[tuple[int, int, int]]) -> list[bool]:
+    """For each sentence, whether it starts inside a quotation opened before it (cheap)."""
+    return [depth[0] > 0 for depth in _quote_depths(body, sentences)]
+
+
+def _quote_depths(body: str, sentences: Sequence[tuple[int, int, int]]) -> list[_Depth]:
+    """Quotation depths of every sentence; depth resets at each paragraph."""
+    result: list[_Depth] = []
+    i = 0
+    while i < len(sentences):
+        j = i
+        while j + 1 < len(sentences) and sentences[j + 1][0] == sentences[i][0]:
+            j += 1
+        lo, hi = sentences[i][1], sentences[j][2]
+        positions: list[int] = []
+        depths: list[int] = []
+        depth = 0
+        for mark in _QUOTE_MARKS.finditer(body, lo, hi):
+            depth = _step(body, mark.start(), depth)
+            positions.append(mark.start())
+            depths.append(depth)
+        result.extend(_Depth(positions, depths, s, e) for _, s, e in sentences[i : j + 1])
+        i = j + 1
     return result
 
 
@@ -237,20 +271,33 @@ def _step(text: str, i: int, depth: int) -> int:
     return max(depth - 1, 0)
 
 
-def _narration_level(body: str, start: int, end: int, depth: bytearray) -> int:
-    levels = [depth[m.start() - start] for m in _WORD.finditer(body, start, end)]
+def _narration_level(body: str, start: int, end: int, depth: _Depth) -> int:
+    """The lowest quotation depth at which the sentence has words: its own voice's level."""
+    marks = depth.marks_within()
+    if not marks:
+        return depth[0]
+    levels = []
+    for lo, hi in zip([start, *(m + 1 for m in marks)], [*marks, end], strict=True):
+        if _WORD.search(body, lo, hi):
+            levels.append(depth[lo - start])
     return min(levels) if levels else depth[0]
 
 
-def _claims(body: str, start: int, end: int, depth: bytearray) -> list[_Claim]:
+def _claims(body: str, start: int, end: int, depth: _Depth) -> list[_Claim]:
     """Every explicit attribution in one sentence, with the quotation depth where it stands."""
     text = body[start:end]
-    claims = []
+    claims: list[_Claim] = []
+    if text.isascii() and _VERB_WORDS.isdisjoint(text.translate(_SEPARATORS).split()):
+        if "ccording" not in text:
+            return claims
+        verbs = ()  # only "according to" can credit anyone here
+    else:
+        verbs = _VERB_RE.finditer(text)
     for match in _ACCORDING_RE.finditer(text):
         source = _source_after(text, match.end())
         if source:
             claims.append(_Claim(match.start(), depth[match.start()], source, False))
-    for match in _VERB_RE.finditer(text):
+    for match in verbs:
         verb = match.group("verb")
         if verb in ("puts", "put") and not match.group("figure"):
             continue
@@ -274,7 +321,7 @@ def _source_after(text: str, at: int) -> str | None:
 
 def _subject_before(text: str, at: int) -> str | None:
     prefix = text[:at]
-    cut = _SUBJECT_CUT.match(prefix)
+    cut = _SUBJECT_CUT.search(prefix)
     phrase = prefix[cut.end() :] if cut else prefix
     # A full stop that ends a word (not an abbreviation) also bounds the subject.
     for stop in reversed(list(_FULL_STOP.finditer(phrase))):
@@ -329,7 +376,7 @@ def _quotation_speaker(
     i: int,
     level: int,
     sentences: Sequence[tuple[int, int, int]],
-    depths: Sequence[bytearray],
+    depths: Sequence[_Depth],
     levels: Sequence[int],
     claims: Sequence[Sequence[_Claim]],
     explicit: Sequence[str | None],

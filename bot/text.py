@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import cache
+from dataclasses import dataclass
 from importlib import resources
 from itertools import pairwise
 
+import numpy as np
+import regex
 from nltk.stem.porter import PorterStemmer
 from nltk.tokenize.punkt import PunktSentenceTokenizer, PunktTrainer
 
@@ -32,15 +35,38 @@ QUOTES_TO_ASCII = str.maketrans(
         "\u203a": "'",
     }
 )
-# Training Punkt is linear in text size; a few megabytes teach it all it learns.
-MAX_TRAINING_CHARS = 4_000_000
+# Training Punkt is linear in text size; a megabyte of news teaches it what it can learn.
+MAX_TRAINING_CHARS = 1_000_000
 
 _ACRONYM_DOTS = re.compile(r"\b(?:[^\W\d_]\.){2,}")
 _DIGIT_GROUP = re.compile(r"(?<=\d)[,\u00a0\u202f\u2009'](?=\d{3}(?!\d))")
 _POSSESSIVE = re.compile(r"(?<=\w)'s\b|(?<=s)'(?!\w)", re.IGNORECASE)
+EXACT_MARK = "="
 _INNER_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _TOKEN = re.compile(r"\d+(?:\.\d+)+|[^\W_]+")
+# Where Punkt considers a sentence break: an end mark followed by punctuation or by a token.
+_POSSIBLE_BREAK = re.compile(r"[.?!](?:[)\";}\]*:@'({\[!?]|\s+\S)")
+# Cheap tests that spare the costlier patterns on the many texts they would not change.
+_MAYBE_ACRONYM = re.compile(r"[A-Za-z]\.[A-Za-z]\.")
+_MAYBE_DIGIT_GROUP = re.compile(r"[0-9][,'][0-9]{3}")
+_MAYBE_DECIMAL = re.compile(r"[0-9]\.[0-9]")
+_DECIMAL_POINT = re.compile(r"(?<=[0-9])\.(?=[0-9])")
+# Every ASCII character that is not a letter or digit separates words (as `_TOKEN` has it).
+_ASCII_SEPARATORS = str.maketrans(
+    {chr(c): " " for c in range(128) if not chr(c).isalnum() and c != 0}
+)
 _STEMMER = PorterStemmer()
+# Word as written -> what `_form` says of it; bounded, so a huge corpus or a stream of odd
+# questions cannot grow it forever.
+_FORMS: dict[str, tuple[str, int, int, bool, bool, int, bool]] = {}
+MAX_REMEMBERED_WORDS = 1_000_000
+_COMBINING = regex.compile(r"\p{Mn}+")
+_SHOUT_HINT = re.compile(r"[^\W\d_a-z]{3}")
+_SHOUT_ASCII = re.compile(r"[A-Z]{3}")
+_ASCII_UPPER = bytes(range(65, 91))
+_ASCII_LOWER = bytes(range(97, 123))
+_UPPER = regex.compile(r"\p{Lu}")
+_LOWER = regex.compile(r"\p{Ll}")
 
 
 def _read_list(name: str) -> frozenset[str]:
@@ -68,49 +94,166 @@ ABBREVIATIONS = _read_list("abbreviations.txt")
 
 def fold(text: str) -> str:
     """Fold compatibility forms, curly quotes and accents to their plain forms (case kept)."""
+    if text.isascii():  # nothing to fold: no curly quotes, no accents
+        return text
     text = unicodedata.normalize("NFKC", text).translate(QUOTES_TO_ASCII)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
-def tokenize(text: str) -> list[str]:
-    """Turn text into BM25 terms: folded, lower-case, stop words out, Porter-stemmed.
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """The BM25 terms of one text as stable keys, and which words had a capital."""
+
+    stems: list[str]  # content words, stemmed (stop words and single letters left out)
+    stem_keys: list[int]  # their keys
+    exact_keys: list[int]  # keys of the content words as written: "=word"
+    word_keys: list[int]  # stem keys of every word, stop words included, for word pairs
+    capitalised: list[int]  # stem keys of capitalised content words after the first word
+    first: int | None  # stem key of the first word, if it is a content word
+    kinds: list[int]  # kinds of answer the text can give: `#when` (a year or month), `#number`
+
+    @property
+    def pair_keys(self) -> list[int]:
+        """Keys of each pair of neighbouring words (see `pair_key`)."""
+        return [pair_key(a, b) for a, b in pairwise(self.word_keys)]
+
+
+def answer_kinds(text: str) -> list[int]:
+    """Keys of the kinds of answer a sentence can give: `#when` (a year or month), `#number`."""
+    return analyse(text).kinds
+
+
+def analyse(text: str) -> Analysis:
+    """Normalise, split and stem a text in one pass; sentences and questions both go through here.
 
     Words written in capitals inside mixed-case text (US, WHO, U.N.) are acronyms: they are kept
     even when their lower-case form is a stop word. Numbers lose their digit grouping
     ("20,000" -> "20000"), possessives lose their "'s", hyphenated words split into their parts,
-    irregular verbs become their base form ("fled" -> "flee").
+    irregular verbs become their base form ("fled" -> "flee"). Besides the stems, a text's BM25
+    terms are its content words as written (so an exact form counts a little more than a shared
+    stem) and each pair of neighbouring words, stop words included (so a phrase of the question
+    counts when it reappears).
     """
-    return [_stem(word) for word, acronym in _words(text) if _content(word, acronym)]
+    text = fold(text)
+    ascii_only = text.isascii()
+    if not ascii_only or _MAYBE_ACRONYM.search(text):
+        text = _ACRONYM_DOTS.sub(_undot, text)
+    if not ascii_only or _MAYBE_DIGIT_GROUP.search(text):
+        text = _DIGIT_GROUP.sub("", text)
+    if "'" in text:
+        text = _INNER_APOSTROPHE.sub("", _POSSESSIVE.sub("", text))
+    shouting = _mostly_upper(text)
+    words = _split_words(text)
+    forms = list(map(_FORMS.get, words))
+    if None in forms:
+        forms = [form or _form(word) for form, word in zip(forms, words, strict=True)]
+    keep = 4 if shouting else 3  # which "is a content word" flag applies
+    content = [form for form in forms if form[keep]]
+    kinds = 0
+    for kind in [form[5] for form in forms if form[5]]:
+        kinds |= kind
+    head = forms[0] if forms else None
+    return Analysis(
+        [form[0] for form in content],
+        [form[1] for form in content],
+        [form[2] for form in content],
+        [form[1] for form in forms],
+        [form[1] for form in forms[1:] if form[6] and form[keep]],
+        head[1] if head and head[keep] else None,
+        [key for bit, key in _KIND_KEYS if kinds & bit],
+    )
 
 
-def index_terms(text: str) -> list[str]:
-    """All the terms BM25 indexes for a text; sentences and questions both go through here.
+def tokenize(text: str) -> list[str]:
+    """Turn text into BM25 terms: folded, lower-case, stop words out, Porter-stemmed."""
+    return analyse(text).stems
 
-    The stemmed terms of `tokenize`, plus each content word as written (`=word`, so an exact
-    form counts a little more than a shared stem), plus each pair of neighbouring words,
-    stop words included (`stem+stem`, so a phrase of the question counts when it reappears).
+
+def term_key(term: str | int) -> int:
+    """A stable 64-bit key for a term, the same in every process and every run."""
+    if isinstance(term, int):
+        return term
+    digest = hashlib.blake2b(term.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+# Keys of derived terms are computed from the keys they derive from, the same way in Python
+# (questions) and in NumPy (whole corpora): multiply by an odd constant, mix, wrap at 64 bits.
+_PAIR_MIX = 0x9E3779B97F4A7C15
+_BORROWED_MIX = 0xC2B2AE3D27D4EB4F
+_MASK = (1 << 64) - 1
+
+
+def pair_key(first: int, second: int) -> int:
+    """Key of the pair of neighbouring words with these stem keys."""
+    return _signed((((first & _MASK) * _PAIR_MIX) & _MASK) ^ (second & _MASK))
+
+
+def borrowed_key(stem: int) -> int:
+    """Key of a stem a sentence borrows from the sentence before it."""
+    return _signed((((stem & _MASK) * _BORROWED_MIX) + 1) & _MASK)
+
+
+def pair_keys_of(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """`pair_key` over arrays of int64 keys."""
+    mixed = first.view(np.uint64) * np.uint64(_PAIR_MIX)
+    return (mixed ^ second.view(np.uint64)).view(np.int64)
+
+
+def borrowed_keys_of(stems: np.ndarray) -> np.ndarray:
+    """`borrowed_key` over an array of int64 stem keys."""
+    return (stems.view(np.uint64) * np.uint64(_BORROWED_MIX) + np.uint64(1)).view(np.int64)
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _form(word: str) -> tuple[str, int, int, bool, bool, int, bool]:
+    """Everything about one word as written that analysis needs; remembered.
+
+    (stem, stem key, exact key, content word?, content word when the text shouts?, answer
+    kinds, capitalised?). A stop word or a single letter is not a content word, unless it is
+    written in capitals (US, WHO) in a text that does not shout.
     """
-    words = _words(text)
-    stems = [_stem(word) for word, _ in words]
-    terms = [stem for stem, (w, acronym) in zip(stems, words, strict=True) if _content(w, acronym)]
-    terms += [EXACT_MARK + w for w, acronym in words if _content(w, acronym)]
-    terms += [f"{a}{PAIR_MARK}{b}" for a, b in pairwise(stems)]
-    return terms
+    lower = word.lower()
+    if lower[0].isdigit():
+        stem = lower
+    else:
+        stem = _STEMMER.stem(VERB_FORMS.get(lower, lower), to_lowercase=False)
+    dropped = lower in STOP_WORDS or (len(lower) == 1 and not lower.isdigit())
+    kind = 0
+    if lower in NUMBER_WORDS or any(ch.isdigit() for ch in lower):
+        kind |= NUMBER_BIT
+    if _YEAR.fullmatch(lower) or (lower in MONTHS and word[0].isupper()):
+        kind |= WHEN_BIT
+    form = (
+        stem,
+        term_key(stem),
+        term_key(EXACT_MARK + lower),
+        not dropped or (len(word) > 1 and word.isupper()),
+        not dropped,
+        kind,
+        word[0].isupper(),
+    )
+    if len(_FORMS) < MAX_REMEMBERED_WORDS:
+        _FORMS[word] = form
+    return form
 
 
-EXACT_MARK = "="
-PAIR_MARK = "+"
 KIND_MARK = "#"
-_YEAR_OR_MONTH = re.compile(
-    r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\b(?:January|February|March|April|May|June|July|August|"
-    r"September|October|November|December)\b"
+WHEN_KEY = term_key(KIND_MARK + "when")
+NUMBER_KEY = term_key(KIND_MARK + "number")
+WHEN_BIT, NUMBER_BIT = 1, 2  # a month counts only when capitalised ("May", not "may")
+_KIND_KEYS = ((WHEN_BIT, WHEN_KEY), (NUMBER_BIT, NUMBER_KEY))
+MONTHS = frozenset(
+    "january february march april may june july august september october november december".split()
 )
-_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"forty|fifty|hundred|thousand|million|billion|dozen|half)\b",
-    re.IGNORECASE,
+NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+    "hundred thousand million billion dozen half".split()
 )
+_YEAR = re.compile(r"(?:1[0-9]{3}|20[0-9]{2})s?")
 _ASKS_WHEN = re.compile(
     r"\bwhen\b|\b(?:what|which)\s+(?:year|century|decade|date|month|day)\b", re.IGNORECASE
 )
@@ -121,59 +264,46 @@ _ASKS_HOW_MANY = re.compile(
 )
 
 
-def answer_kinds(text: str) -> list[str]:
-    """Kinds of answer a sentence can give: `#when` (a year or month), `#number`."""
-    kinds = []
-    if _YEAR_OR_MONTH.search(text):
-        kinds.append(KIND_MARK + "when")
-    if _NUMBER.search(text):
-        kinds.append(KIND_MARK + "number")
-    return kinds
-
-
-def asked_kinds(question: str) -> list[str]:
-    """Kinds of answer a question asks for: "when…" wants `#when`, "how many…" `#number`."""
+def asked_kinds(question: str) -> list[int]:
+    """Keys of the kinds of answer a question asks for: "when…" `#when`, "how many…" `#number`."""
     kinds = []
     if _ASKS_WHEN.search(question):
-        kinds.append(KIND_MARK + "when")
+        kinds.append(WHEN_KEY)
     if _ASKS_HOW_MANY.search(question):
-        kinds.append(KIND_MARK + "number")
+        kinds.append(NUMBER_KEY)
     return kinds
 
 
-def _words(text: str) -> list[tuple[str, bool]]:
-    """Lower-cased words of the normalised text, each flagged if it was written as an acronym."""
-    text = fold(text)
-    text = _ACRONYM_DOTS.sub(lambda m: m.group().replace(".", "") + " ", text)
-    text = _DIGIT_GROUP.sub("", text)
-    text = _POSSESSIVE.sub("", text)
-    text = _INNER_APOSTROPHE.sub("", text)
-    shouting = _mostly_upper(text)
-    words = []
-    for match in _TOKEN.finditer(text):
-        word = match.group()
-        acronym = not shouting and len(word) > 1 and word.isupper()
-        words.append((word.lower(), acronym))
+def _split_words(text: str) -> list[str]:
+    """The words and numbers of a normalised text (`_TOKEN`), quickly when it is ASCII."""
+    if not text.isascii():
+        return _TOKEN.findall(text)
+    decimals = _MAYBE_DECIMAL.search(text) is not None
+    if decimals:
+        text = _DECIMAL_POINT.sub("\x00", text)
+    words = text.translate(_ASCII_SEPARATORS).split()
+    if decimals:  # rare: let the full pattern cut "1.13bn" into "1.13" and "bn"
+        words = [p for w in words for p in _TOKEN.findall(w.replace("\x00", "."))]
     return words
 
 
-def _content(word: str, acronym: bool) -> bool:
-    if word in STOP_WORDS and not acronym:
-        return False
-    return len(word) > 1 or word.isdigit()
-
-
-@cache
-def _stem(word: str) -> str:
-    if word[0].isdigit():
-        return word
-    word = VERB_FORMS.get(word, word)
-    return _STEMMER.stem(word, to_lowercase=False)
+def _undot(match: re.Match[str]) -> str:
+    return match.group().replace(".", "") + " "
 
 
 def _mostly_upper(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    return len(letters) >= 8 and sum(ch.isupper() for ch in letters) > 0.6 * len(letters)
+    if text.isascii():
+        if not _SHOUT_ASCII.search(text):
+            return False
+        raw = text.encode("ascii")
+        upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
+        letters = upper + len(raw) - len(raw.translate(None, _ASCII_LOWER))
+    elif not _SHOUT_HINT.search(text):
+        return False
+    else:
+        upper = len(_UPPER.findall(text))
+        letters = upper + len(_LOWER.findall(text))
+    return letters >= 8 and upper > 0.6 * letters
 
 
 class SentenceSplitter:
@@ -203,4 +333,8 @@ class SentenceSplitter:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Return (start, end) offsets of the sentences of one paragraph."""
-        return list(self._tokenizer.span_tokenize(text.translate(QUOTES_TO_ASCII)))
+        text = text.translate(QUOTES_TO_ASCII)
+        if not _POSSIBLE_BREAK.search(text):  # no place Punkt could break: one sentence
+            start, end = len(text) - len(text.lstrip()), len(text.rstrip())
+            return [(start, end)] if start < end else []
+        return list(self._tokenizer.span_tokenize(text))

@@ -140,3 +140,27 @@ def test_spans_are_offsets_into_the_original_text(splitter: SentenceSplitter) ->
 
 def test_training_is_bounded() -> None:
     SentenceSplitter.train(["A long text. " * 1000], max_chars=100)  # must not raise or hang
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3.5 per cent and 1.13bn",
+        "a.b. c.5 5.c 1.2.3 end.",
+        "U.S. troops_x 4.",
+        "x__y z",
+        "10.30am",
+    ],
+)
+def test_fast_ascii_split_matches_the_pattern(text: str) -> None:
+    from bot.text import _TOKEN, _split_words
+
+    assert _split_words(text) == _TOKEN.findall(text)
+
+
+def test_a_month_is_a_date_only_with_its_capital() -> None:
+    from bot.text import WHEN_KEY, analyse
+
+    assert WHEN_KEY in analyse("The vote is in May.").kinds
+    assert WHEN_KEY not in analyse("It may rain.").kinds
+    assert WHEN_KEY in analyse("It ended in 1998.").kinds
