@@ -1,4 +1,4 @@
-"""BM25 as postings: rank-bm25's BM25Okapi scores, computed from the terms a query holds."""
+"""BM25 as compressed postings: rank-bm25's BM25Okapi scores, at the cost of the query's terms."""
 
 from __future__ import annotations
 
@@ -7,72 +7,261 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from rank_bm25 import BM25Okapi
+
+from .text import term_key
+
+# Streams longer than this are sorted in sixteen slices by their keys' top four bits.
+SORT_SLICE = 4_000_000
+BUCKET_SHIFT = 60
 
 
 @dataclass(frozen=True)
-class Posting:
-    """The documents holding one term (ascending ids), its BM25 weight in each, and its idf."""
+class Bm25Params:
+    """The three knobs of BM25Okapi, named as in rank_bm25."""
 
-    ids: np.ndarray
-    weights: np.ndarray
-    idf: float
-
-    def holds(self, doc: int) -> bool:
-        """Whether document `doc` holds the term."""
-        j = int(np.searchsorted(self.ids, doc))
-        return j < len(self.ids) and int(self.ids[j]) == doc
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25
 
 
 class Bm25:
-    """BM25Okapi over token lists, scored per query term instead of per document.
+    """BM25Okapi over documents of terms, stored as postings sorted by term key.
 
-    `scores(terms)` equals `rank_bm25.BM25Okapi(documents, k1, b, epsilon).get_scores(terms)`
-    but costs time in proportion to the documents holding the query's terms.
+    `scores(terms)` equals `rank_bm25.BM25Okapi(documents, k1, b, epsilon).get_scores(terms)`:
+    the idf, its epsilon floor, the average length and every weight follow rank-bm25's code (a
+    test checks them against it), but only the documents holding a query term are touched. Terms
+    are stored as stable 64-bit keys (`text.term_key`), so the arrays can be saved and loaded.
     """
 
-    def __init__(self, postings: dict[str, Posting], n_documents: int) -> None:
-        self.postings = postings
-        self.n_documents = n_documents
+    def __init__(
+        self,
+        keys: np.ndarray,
+        offsets: np.ndarray,
+        docs: np.ndarray,
+        tfs: np.ndarray,
+        idf: np.ndarray,
+        norm: np.ndarray,
+        k1: float,
+    ) -> None:
+        self.keys = keys  # int64[V], ascending
+        self.offsets = offsets  # int64[V + 1]: postings of term t are [offsets[t], offsets[t+1])
+        self.docs = docs  # int32[P], ascending within each term
+        self.tfs = tfs  # uint16[P] (uint32 if a term repeats more often in one document)
+        self.idf = idf  # float64[V]
+        self.norm = norm  # float64[N]: k1 * (1 - b + b * length / average length)
+        self.k1 = k1
+
+    @property
+    def n_documents(self) -> int:
+        return len(self.norm)
 
     @classmethod
-    def fit(
-        cls, documents: list[list[str]], k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25
+    def fit(cls, documents: list[list[str]], params: Bm25Params | None = None) -> Bm25:
+        """Index documents given as lists of terms (strings)."""
+        lengths = np.array([len(d) for d in documents], dtype=np.int64)
+        keys = np.fromiter(
+            (term_key(t) for d in documents for t in d), dtype=np.int64, count=int(lengths.sum())
+        )
+        doc_of = np.repeat(np.arange(len(documents), dtype=np.int32), lengths)
+        return cls.from_terms(keys, doc_of, lengths, params or Bm25Params())
+
+    @classmethod
+    def from_terms(
+        cls, keys: np.ndarray, doc_of: np.ndarray, lengths: np.ndarray, params: Bm25Params
     ) -> Bm25:
-        """Fit rank-bm25's model on `documents` and turn it into postings."""
-        if not any(documents):
-            return cls({}, len(documents))
-        model = BM25Okapi(documents, k1=k1, b=b, epsilon=epsilon)
-        lengths = np.array(model.doc_len, dtype=float)
-        norm = model.k1 * (1 - model.b + model.b * lengths / model.avgdl)
-        ids: dict[str, list[int]] = {}
-        tfs: dict[str, list[int]] = {}
-        for i, freqs in enumerate(model.doc_freqs):
-            for term, tf in freqs.items():
-                ids.setdefault(term, []).append(i)
-                tfs.setdefault(term, []).append(tf)
-        postings = {}
-        for term, doc_ids in ids.items():
-            where = np.array(doc_ids, dtype=np.int64)
-            tf = np.array(tfs[term], dtype=float)
-            idf = model.idf[term]
-            weights = idf * tf * (model.k1 + 1) / (tf + norm[where])
-            postings[term] = Posting(where, weights, idf)
-        return cls(postings, len(documents))
+        """Index a stream of term keys, each with its document (documents in ascending order).
+
+        Args:
+            keys: int64 term key of every token.
+            doc_of: int32 document of every token, never decreasing.
+            lengths: number of tokens of every document (its BM25 length).
+            params: k1, b, epsilon.
+
+        The stream is sorted in slices by the keys' top bits, so the extra memory a sort needs
+        is a sixteenth of the stream's; rows of one key and document become one posting.
+        """
+        vocabulary, sizes, docs, tfs = [], [], [], []
+        whole = len(keys) <= SORT_SLICE
+        top = None if whole else (keys >> BUCKET_SHIFT).astype(np.int8)
+        for bucket in [None] if whole else range(-8, 8):
+            if top is None:
+                order = np.argsort(keys, kind="stable")
+            else:
+                members = np.flatnonzero(top == bucket)
+                order = members[np.argsort(keys[members], kind="stable")]
+                del members
+            k, d = keys[order], doc_of[order]
+            del order
+            new_pair = np.ones(len(k), dtype=bool)
+            new_pair[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])
+            starts = np.flatnonzero(new_pair)
+            tfs.append(_narrow(np.diff(np.append(starts, len(k)))))
+            k, d = k[starts], d[starts]
+            new_term = np.ones(len(k), dtype=bool)
+            new_term[1:] = k[1:] != k[:-1]
+            first = np.flatnonzero(new_term)
+            vocabulary.append(k[first])
+            sizes.append(np.diff(np.append(first, len(k))))
+            docs.append(d.astype(np.int32))
+        return cls._assemble(vocabulary, sizes, docs, tfs, lengths, params)
+
+    def regrouped(
+        self, keep: np.ndarray, group_of: np.ndarray, lengths: np.ndarray, params: Bm25Params
+    ) -> Bm25:
+        """A model of bigger documents made of this model's documents (paragraphs of sentences).
+
+        Args:
+            keep: bool per vocabulary term: which terms the bigger documents hold.
+            group_of: for each document here, its bigger document; never decreasing.
+            lengths: BM25 length of every bigger document.
+            params: k1, b, epsilon.
+
+        Within a term, documents ascend, so their groups do too: postings of one term and group
+        are neighbours and merge without sorting. Terms are taken in slices to bound memory.
+        """
+        terms = np.flatnonzero(keep)
+        sizes, docs, tfs = [], [], []
+        step = max(1, len(terms) * SORT_SLICE // max(len(self.docs), 1))
+        for lo in range(0, len(terms), step):
+            chosen = terms[lo : lo + step]
+            df = self.offsets[chosen + 1] - self.offsets[chosen]
+            rows = _ranges(self.offsets[chosen], df)
+            groups = group_of[self.docs[rows]]
+            new_pair = np.ones(len(rows), dtype=bool)
+            new_pair[1:] = groups[1:] != groups[:-1]
+            term_first = np.concatenate(([0], np.cumsum(df)[:-1]))
+            new_pair[term_first] = True
+            starts = np.flatnonzero(new_pair)
+            tfs.append(_narrow(np.add.reduceat(self.tfs[rows].astype(np.uint32), starts)))
+            docs.append(groups[starts].astype(np.int32))
+            sizes.append(np.diff(np.append(np.searchsorted(starts, term_first), len(starts))))
+        return self._assemble([self.keys[keep]], sizes, docs, tfs, lengths, params)
+
+    @classmethod
+    def _assemble(
+        cls,
+        vocabulary: list[np.ndarray],
+        sizes: list[np.ndarray],
+        docs: list[np.ndarray],
+        tfs: list[np.ndarray],
+        lengths: np.ndarray,
+        params: Bm25Params,
+    ) -> Bm25:
+        keys = np.concatenate(vocabulary) if vocabulary else np.zeros(0, dtype=np.int64)
+        df = np.concatenate(sizes) if sizes else np.zeros(0, dtype=np.int64)
+        tf = _narrow(np.concatenate(tfs)) if tfs else np.zeros(0, dtype=np.uint16)
+        return cls(
+            keys,
+            np.concatenate(([0], np.cumsum(df))).astype(np.int64),
+            np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32),
+            tf,
+            rank_bm25_idf(df, len(lengths), params),
+            _rank_bm25_norm(lengths, params),
+            params.k1,
+        )
+
+    def term(self, term: str | int) -> int | None:
+        """Index of a term (string or key) in the vocabulary, or None."""
+        key = term_key(term) if isinstance(term, str) else term
+        i = int(np.searchsorted(self.keys, key))
+        return i if i < len(self.keys) and self.keys[i] == key else None
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str | int) and self.term(term) is not None
+
+    def idf_of(self, term: str) -> float | None:
+        """rank-bm25's idf of `term` (after its epsilon floor), or None if no document holds it."""
+        t = self.term(term)
+        return None if t is None else float(self.idf[t])
+
+    def postings(self, term: str) -> np.ndarray:
+        """Ascending ids of the documents holding `term`."""
+        t = self.term(term)
+        if t is None:
+            return np.zeros(0, dtype=np.int32)
+        return self.docs[self.offsets[t] : self.offsets[t + 1]]
+
+    def holds(self, term: str, doc: int) -> bool:
+        """Whether document `doc` holds `term`."""
+        ids = self.postings(term)
+        j = int(np.searchsorted(ids, doc))
+        return j < len(ids) and int(ids[j]) == doc
 
     def scores(self, terms: Iterable[str] | Mapping[str, float]) -> np.ndarray:
         """Score every document; a mapping gives each term a weight (a repeated term counts)."""
-        weights = terms if isinstance(terms, Mapping) else Counter(terms)
         scores = np.zeros(self.n_documents)
-        for term, weight in weights.items():
-            if posting := self.postings.get(term):
-                scores[posting.ids] += weight * posting.weights
+        self.add_scores(scores, terms)
         return scores
 
-    def __contains__(self, term: object) -> bool:
-        return term in self.postings
+    def add_scores(self, scores: np.ndarray, terms: Iterable[str] | Mapping[str, float]) -> None:
+        """Add the weighted BM25 scores of `terms` into `scores`, in place."""
+        weights = terms if isinstance(terms, Mapping) else Counter(terms)
+        k1 = self.k1
+        for term, weight in weights.items():
+            t = self.term(term)
+            if t is None or not weight:
+                continue
+            lo, hi = self.offsets[t], self.offsets[t + 1]
+            docs = self.docs[lo:hi]
+            tf = self.tfs[lo:hi].astype(np.float64)
+            # rank_bm25: idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc_len / avgdl)))
+            scores[docs] += weight * (self.idf[t] * (tf * (k1 + 1) / (tf + self.norm[docs])))
 
-    def idf(self, term: str) -> float | None:
-        """rank-bm25's idf of `term` (after its epsilon floor), or None if no document holds it."""
-        posting = self.postings.get(term)
-        return posting.idf if posting else None
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays that make up the model, for saving."""
+        return {
+            "keys": self.keys,
+            "offsets": self.offsets,
+            "docs": self.docs,
+            "tfs": self.tfs,
+            "idf": self.idf,
+            "norm": self.norm,
+            "k1": np.array([self.k1]),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Bm25:
+        """Rebuild a model saved with `arrays()`."""
+        names = ("keys", "offsets", "docs", "tfs", "idf", "norm")
+        return cls(*(arrays[name] for name in names), float(arrays["k1"][0]))
+
+
+def _narrow(counts: np.ndarray) -> np.ndarray:
+    """Term frequencies in the smallest unsigned type that holds them."""
+    return counts.astype(np.uint16 if not len(counts) or counts.max() <= 0xFFFF else np.uint32)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The concatenation of range(start, start + length) for each pair, vectorised."""
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    steps = np.ones(total, dtype=np.int64)
+    heads = np.concatenate(([0], np.cumsum(lengths)[:-1]))[lengths > 0]
+    firsts = starts[lengths > 0]
+    steps[heads] = firsts - np.concatenate(([0], firsts[:-1] + lengths[lengths > 0][:-1] - 1))
+    steps[0] = firsts[0]
+    return np.cumsum(steps)
+
+
+def rank_bm25_idf(df: np.ndarray, n_documents: int, params: Bm25Params) -> np.ndarray:
+    """Idf per term as rank_bm25's BM25Okapi._calc_idf computes it, for arrays.
+
+    log(N - df + 0.5) - log(df + 0.5); terms whose idf is negative (in more than half of the
+    documents) get epsilon times the average idf instead. A test compares it with rank_bm25's
+    own code on random corpora.
+    """
+    if not len(df):
+        return np.zeros(0)
+    df = df.astype(np.float64)
+    idf = np.log(n_documents - df + 0.5) - np.log(df + 0.5)
+    floor = params.epsilon * (idf.sum() / len(idf))
+    return np.where(idf < 0, floor, idf)
+
+
+def _rank_bm25_norm(lengths: np.ndarray, params: Bm25Params) -> np.ndarray:
+    doc_len = lengths.astype(np.float64)
+    avgdl = float(lengths.sum()) / len(lengths) if len(lengths) else 1.0
+    if avgdl == 0:
+        avgdl = 1.0  # rank_bm25 would divide by zero; no document holds any term anyway
+    return params.k1 * (1 - params.b + params.b * doc_len / avgdl)

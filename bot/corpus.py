@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -15,7 +16,7 @@ import yaml
 
 from .errors import ArticleError, CorpusError
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".jsonl")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 # Header keys we understand, with the spellings editors commonly use for them.
 KEY_ALIASES = {
@@ -25,6 +26,7 @@ KEY_ALIASES = {
     "date": ("date", "published", "pubdate"),
     "url": ("url", "link"),
 }
+_KNOWN_KEYS = frozenset(alias for aliases in KEY_ALIASES.values() for alias in aliases)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _HEADER_START = re.compile(r"-{3,}[ \t]*\n")
 _MD_HEADING = re.compile(r"#{1,6}[ \t]+(.*?)[ \t#]*$")
@@ -37,13 +39,19 @@ class Article:
     id: str
     title: str
     body: str
-    paragraphs: tuple[tuple[int, int], ...]
+    # Paragraph spans; None: found in the body when first asked for (archives load faster).
+    spans: tuple[tuple[int, int], ...] | None = field(default=None, repr=False)
     outlet: str | None = None
     author: str | None = None
     date: str | None = None
     url: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
     path: Path | None = None
+
+    @cached_property
+    def paragraphs(self) -> tuple[tuple[int, int], ...]:
+        """(start, end) of every paragraph in the body."""
+        return self.spans if self.spans is not None else tuple(_paragraphs(self.body, False)[0])
 
     def paragraph_text(self, number: int) -> str:
         """Return paragraph `number` (1-based) exactly as in the body."""
@@ -58,10 +66,14 @@ class Corpus:
     articles: tuple[Article, ...]
     warnings: tuple[str, ...] = ()
     folder: Path | None = None
+    # Hash of the files the articles came from (names and bytes), when they came from files.
+    files_digest: str | None = field(default=None, repr=False)
 
     @cached_property
     def fingerprint(self) -> str:
-        """A short hash of every article's id, metadata and body: changes when any of them does."""
+        """A short hash of the corpus content: changes when any article or file does."""
+        if self.files_digest:
+            return self.files_digest[:16]
         digest = hashlib.sha256()
         for article in self.articles:
             meta = (article.title, article.outlet, article.author, article.date, article.url)
@@ -87,12 +99,24 @@ def load_corpus(folder: str | Path) -> Corpus:
     articles: list[Article] = []
     warnings: list[str] = []
     seen_ids: set[str] = set()
+    digest = hashlib.sha256()
     for path in _article_files(folder):
         try:
-            article = parse_article(path.read_bytes(), path, folder)
+            data = path.read_bytes()
         except OSError as exc:
             warnings.append(f"{path}: cannot be read ({exc.strerror or exc}); skipped")
             continue
+        name = path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape")
+        digest.update(b"%d:%s%d:" % (len(name), name, len(data)))
+        digest.update(data)
+        if path.suffix.lower() == ".jsonl":
+            found, problems = parse_jsonl(data, path, folder)
+            articles.extend(a for a in found if a.id not in seen_ids)
+            seen_ids.update(a.id for a in found)
+            warnings.extend(problems)
+            continue
+        try:
+            article = parse_article(data, path, folder)
         except ArticleError as exc:
             warnings.append(f"{path}: {exc}; skipped")
             continue
@@ -105,7 +129,7 @@ def load_corpus(folder: str | Path) -> Corpus:
         raise CorpusError(
             f"No articles in {folder}{detail}; add .txt or .md files or set CORPUS_DIR",
         )
-    return Corpus(tuple(articles), tuple(warnings), folder)
+    return Corpus(tuple(articles), tuple(warnings), folder, digest.hexdigest())
 
 
 def parse_article(data: bytes, path: Path, folder: Path | None = None) -> Article:
@@ -128,17 +152,16 @@ def parse_article(data: bytes, path: Path, folder: Path | None = None) -> Articl
         raise ArticleError("has a header but no text" if meta else "has no text")
     relative = path.relative_to(folder) if folder else Path(path.name)
     fields = {key: _first(meta, aliases) for key, aliases in KEY_ALIASES.items()}
-    known = {alias for aliases in KEY_ALIASES.values() for alias in aliases}
     return Article(
         id=relative.with_suffix("").as_posix(),
         title=fields["title"] or heading or title_from_filename(path),
         body=body,
-        paragraphs=tuple(paragraphs),
+        spans=tuple(paragraphs),
         outlet=fields["outlet"],
         author=fields["author"],
         date=fields["date"],
         url=fields["url"],
-        extra={k: _as_text(v) for k, v in meta.items() if k not in known and v is not None},
+        extra={k: _as_text(v) for k, v in meta.items() if k not in _KNOWN_KEYS and v is not None},
         path=path,
     )
 
@@ -152,12 +175,59 @@ def article_from_text(
         id=article_id,
         title=title or heading or title_from_filename(Path(article_id)),
         body=body,
-        paragraphs=tuple(paragraphs),
+        spans=tuple(paragraphs),
         outlet=meta.pop("outlet", None),
         author=meta.pop("author", None),
         date=meta.pop("date", None),
         url=meta.pop("url", None),
         extra=meta,
+    )
+
+
+def parse_jsonl(
+    data: bytes, path: Path, folder: Path | None = None
+) -> tuple[list[Article], list[str]]:
+    """Read an archive file of one JSON article a line; report and skip the broken lines.
+
+    Each line is an object with the article's `text` (or `body`) and any header keys (`id`,
+    `title`, `outlet`, `date`, …). Its id is the file's id, a slash, and its own `id` (else its
+    line number); blank lines are skipped.
+    """
+    prefix = (path.relative_to(folder) if folder else Path(path.name)).with_suffix("").as_posix()
+    articles: list[Article] = []
+    warnings: list[str] = []
+    for number, raw in enumerate(data.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+            if not isinstance(record, dict):
+                raise ArticleError("is not a JSON object")
+            articles.append(_article_from_record(record, f"{prefix}/{record.get('id', number)}"))
+        except (ValueError, ArticleError) as exc:
+            reason = exc if isinstance(exc, ArticleError) else "is not valid JSON"
+            warnings.append(f"{path} line {number}: {reason}; skipped")
+    return articles, warnings
+
+
+def _article_from_record(record: dict, article_id: str) -> Article:
+    body = record.get("text", record.get("body"))
+    if not isinstance(body, str) or not body.strip():
+        raise ArticleError('has no text (give it a "text" field)')
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    meta = {str(k).lower(): v for k, v in record.items() if k not in ("text", "body", "id")}
+    fields = {key: _first(meta, aliases) for key, aliases in KEY_ALIASES.items()}
+    # A plain-text body that is not blank has a paragraph: spans are found when first needed.
+    return Article(
+        id=article_id,
+        title=fields["title"] or title_from_filename(Path(article_id)),
+        body=body.strip(),
+        outlet=fields["outlet"],
+        author=fields["author"],
+        date=fields["date"],
+        url=fields["url"],
+        extra={k: _as_text(v) for k, v in meta.items() if k not in _KNOWN_KEYS and v is not None},
     )
 
 

@@ -8,7 +8,6 @@ from itertools import chain, zip_longest
 
 from .answer import answer
 from .index import SentenceIndex
-from .text import tokenize
 
 # A source named in more words than this makes a clumsy example question.
 MAX_SOURCE_WORDS = 7
@@ -28,7 +27,7 @@ def example_questions(index: SentenceIndex, count: int = 3) -> list[str]:
         sources: list[str] = []
         # Capitalised title words the corpus always writes with a capital: names, not the
         # first word of a headline or an adjective like "Syrian" that only a title capitalises.
-        in_title = {w for w in _NAME.findall(" " + article.title) if _is_name(w, index)}
+        in_title = {w for w in _NAME.findall(" " + article.title) if index.is_name(w)}
         names: Counter[str] = Counter()
         for sentence in index.sentences_of(article):
             source = sentence.source
@@ -46,11 +45,6 @@ def example_questions(index: SentenceIndex, count: int = 3) -> list[str]:
             if len(examples) == count:
                 break
     return examples
-
-
-def _is_name(word: str, index: SentenceIndex) -> bool:
-    terms = tokenize(word)
-    return bool(terms) and set(terms) <= index.names
 
 
 def _answered(question: str, index: SentenceIndex) -> bool:

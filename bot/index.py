@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import os
 import re
+import sys
 from array import array
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache, partial
 
 import numpy as np
 
-from .bm25 import Bm25
-from .cite import attribute
+from .bm25 import Bm25, Bm25Params
+from .cite import attribute, quote_openings
 from .config import SearchParams
 from .corpus import Article, Corpus
 from .text import (
-    EXACT_MARK,
-    PAIR_MARK,
+    Analysis,
     SentenceSplitter,
-    answer_kinds,
+    analyse,
     asked_kinds,
-    index_terms,
+    borrowed_key,
+    pair_keys_of,
     tokenize,
 )
 
@@ -32,14 +37,16 @@ PROPER_SHARE = 0.8
 # more of them (in the sentence or next to it) come first: as many as an answer shows.
 MIN_NAMES_FOR_COORDINATION = 2
 COORDINATION_DEPTH = 3
-# Prefix of the terms a sentence borrows from the sentence its opening pronoun leans on.
-ANTECEDENT_MARK = "^"
 # Opening words that lean on the sentence before ("He says…", "This…", "But…").
 DEPENDENT_OPENERS = frozenset(
     "he she they it its his her their him them this that these those such but however and yet "
     "still also so then meanwhile instead moreover furthermore nevertheless nonetheless "
     "otherwise besides likewise".split()
 )
+# Articles whose credits are kept once worked out (see `_credit_article`).
+CREDITED_ARTICLES_KEPT = 1024
+# Corpora at least this large are analysed by one worker process per core.
+PARALLEL_MIN_CHARS = 2_000_000
 # A name as written: capitalised words, possibly joined by particles ("Bank of England").
 _NAME_RUN = re.compile(
     r"[^\W\d_a-z][\w.'\u2019-]*(?:\s+(?:(?:of|for|the|de|du|da|di|del|der|la|le|van|von|al|bin)"
@@ -59,8 +66,14 @@ class Sentence:
     number: int
     start: int
     end: int
-    source: str | None
     continues_quote: bool
+    # Works out the credits of the sentence's article; called only when `source` is read.
+    credits: Callable[[], list[str | None]] = field(repr=False, compare=False)
+
+    @cached_property
+    def source(self) -> str | None:
+        """Whom the article credits for this sentence; None for its own voice."""
+        return self.credits()[self.number - 1]
 
     @property
     def text(self) -> str:
@@ -70,10 +83,15 @@ class Sentence:
     @property
     def leans_on_previous(self) -> bool:
         """Whether a reader needs the sentence before this one to understand it."""
-        if self.continues_quote:
-            return True
-        first = _FIRST_WORD.search(self.text)
-        return bool(first) and first.group().lower().rstrip(".") in DEPENDENT_OPENERS
+        return leans_on_previous(self.text, self.continues_quote)
+
+
+def leans_on_previous(text: str, continues_quote: bool) -> bool:
+    """Whether a sentence continues a quotation or opens with a word that points back."""
+    if continues_quote:
+        return True
+    first = _FIRST_WORD.search(text)
+    return bool(first) and first.group().lower().rstrip(".") in DEPENDENT_OPENERS
 
 
 @dataclass(frozen=True)
@@ -95,99 +113,159 @@ class Search:
     unknown_names: tuple[str, ...] = ()
 
 
+@dataclass
+class _Part:
+    """What analysing some articles gives: sentence places and term keys, in compact arrays."""
+
+    paragraph: array = field(default_factory=lambda: array("i"))
+    start: array = field(default_factory=lambda: array("q"))
+    end: array = field(default_factory=lambda: array("q"))
+    continues: array = field(default_factory=lambda: array("b"))
+    sentences_per_article: array = field(default_factory=lambda: array("q"))
+    # Term keys, sentence after sentence, each kind with its count per sentence.
+    stems: array = field(default_factory=lambda: array("q"))
+    stem_counts: array = field(default_factory=lambda: array("q"))
+    exact: array = field(default_factory=lambda: array("q"))
+    exact_counts: array = field(default_factory=lambda: array("q"))
+    words: array = field(default_factory=lambda: array("q"))  # every word's stem, for pairs
+    word_counts: array = field(default_factory=lambda: array("q"))
+    own: array = field(default_factory=lambda: array("q"))  # answer kinds and borrowed stems
+    own_counts: array = field(default_factory=lambda: array("q"))
+    capitalised: array = field(default_factory=lambda: array("q"))  # mid-sentence capitals
+    initial: array = field(default_factory=lambda: array("q"))  # sentences' first words
+
+
 class SentenceIndex:
     """Sentences of a corpus with their citations, indexed for BM25 search.
 
-    Each sentence is a BM25 document of its `index_terms` (stems, exact words, word pairs) plus
-    the stems of the sentence its opening pronoun leans on, marked apart. A sentence's score is
-    its own BM25Okapi score plus a weighted share of the BM25Okapi scores of its paragraph and
-    its article for the same question terms; every one of these comes from rank-bm25's model.
+    Each sentence is a BM25 document of its terms from `text.analyse` (stems, exact words, word
+    pairs), the kinds of answer it holds (`#when`, `#number`), and the stems of the sentence its
+    opening pronoun leans on, marked apart (`text.borrowed_key`). A sentence's score is its own
+    BM25Okapi score plus a weighted share of the BM25Okapi scores of its paragraph and of its
+    article for the same question terms; every one of these is rank-bm25's formula (see
+    `bm25.Bm25`).
     """
 
-    def __init__(self, corpus: Corpus, splitter: SentenceSplitter, params: SearchParams) -> None:
+    def __init__(
+        self,
+        corpus: Corpus,
+        params: SearchParams,
+        arrays: dict[str, np.ndarray],
+        names: frozenset[int],
+        models: dict[str, Bm25 | None],
+    ) -> None:
         self.corpus = corpus
         self.params = params
-        self.splitter = splitter
-        self._article_of = array("i")
-        self._paragraph_of = array("i")  # 1-based number within the article
-        self._paragraph_id = array("i")  # 0-based over the whole corpus
-        self._number_of = array("i")
-        self._start = array("q")
-        self._end = array("q")
-        self._source_of = array("i")
-        self._continues_quote = bytearray()
-        self._first_of_article = array("i")
-        documents: list[list[str]] = []
-        paragraphs: list[list[str]] = []
-        articles: list[list[str]] = []
-        source_ids: dict[str, int] = {}
-        self._sources: list[str] = []
-        capitalised: Counter[str] = Counter()
-        initial: Counter[str] = Counter()
-        frequency: Counter[str] = Counter()
-        for a, article in enumerate(corpus.articles):
-            self._first_of_article.append(len(self._start))
-            articles.append([])
-            spans = _sentence_spans(article, splitter)
-            credits = attribute(article.body, spans)
-            previous: list[str] = []
-            for n, ((paragraph, start, end), credit) in enumerate(
-                zip(spans, credits, strict=True), start=1
-            ):
-                if n == 1 or paragraph != self._paragraph_of[-1]:
-                    paragraphs.append([])
-                    previous = []
-                self._article_of.append(a)
-                self._paragraph_of.append(paragraph)
-                self._paragraph_id.append(len(paragraphs) - 1)
-                self._number_of.append(n)
-                self._start.append(start)
-                self._end.append(end)
-                if credit.source is None:
-                    self._source_of.append(-1)
-                else:
-                    if credit.source not in source_ids:
-                        source_ids[credit.source] = len(self._sources)
-                        self._sources.append(credit.source)
-                    self._source_of.append(source_ids[credit.source])
-                self._continues_quote.append(credit.continues_quote)
-                text = article.body[start:end]
-                terms = index_terms(text)
-                stems = [t for t in terms if t[0] != EXACT_MARK and PAIR_MARK not in t]
-                paragraphs[-1].extend(terms)
-                articles[-1].extend(stems)
-                sentence = self.sentence(len(self._start) - 1, article)
-                own_terms = terms + answer_kinds(text)
-                if sentence.leans_on_previous:
-                    own_terms += [ANTECEDENT_MARK + t for t in previous]
-                documents.append(own_terms)
-                previous = stems
-                frequency.update(stems)
-                caps, first = _capitalised_terms(text)
-                capitalised.update(caps)
-                initial.update(first)
-        fit = {"k1": params.k1, "b": params.b, "epsilon": params.epsilon}
-        self._bm25 = Bm25.fit(documents, **fit)
-        self._paragraphs = Bm25.fit(paragraphs, **fit) if params.paragraph_weight else None
-        self._articles = Bm25.fit(articles, **fit) if params.article_weight else None
-        self._paragraph_ids = np.frombuffer(self._paragraph_id, dtype=np.int32)
-        self._article_ids = np.frombuffer(self._article_of, dtype=np.int32)
-        # Names: terms nearly always capitalised where capitals are not due to position.
-        self.names = frozenset(
-            term
-            for term, n in capitalised.items()
-            if n >= PROPER_SHARE * (frequency[term] - initial[term])
-        )
+        self._article_of = arrays["article_of"]
+        self._paragraph_of = arrays["paragraph_of"]  # 1-based within the article
+        self._paragraph_id = arrays["paragraph_id"]  # 0-based over the corpus
+        self._start = arrays["start"]
+        self._end = arrays["end"]
+        self._continues_quote = arrays["continues_quote"]
+        self._first_of_article = arrays["first_of_article"]
+        self.names = names
+        # Whom each sentence is credited to is worked out per article when first cited.
+        self._credits = lru_cache(maxsize=CREDITED_ARTICLES_KEPT)(self._credit_article)
+        self._bm25 = models["sentences"]
+        self._paragraphs = models["paragraphs"]
+        self._articles = models["articles"]
+        self._positions = {article.id: a for a, article in enumerate(corpus.articles)}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Everything the index holds besides the corpus, as named arrays (see `store`)."""
+        arrays = {
+            "article_of": self._article_of,
+            "paragraph_of": self._paragraph_of,
+            "paragraph_id": self._paragraph_id,
+            "start": self._start,
+            "end": self._end,
+            "continues_quote": self._continues_quote,
+            "first_of_article": self._first_of_article,
+            "names": np.array(sorted(self.names), dtype=np.int64),
+        }
+        models = {
+            "sentences": self._bm25,
+            "paragraphs": self._paragraphs,
+            "articles": self._articles,
+        }
+        for name, model in models.items():
+            if model is not None:
+                arrays.update({f"{name}.{k}": v for k, v in model.arrays().items()})
+        return arrays
 
     @classmethod
-    def build(cls, corpus: Corpus, params: SearchParams | None = None) -> SentenceIndex:
-        """Split, credit and index every sentence of `corpus`."""
+    def from_arrays(
+        cls, corpus: Corpus, params: SearchParams, arrays: dict[str, np.ndarray]
+    ) -> SentenceIndex:
+        """Rebuild an index from `arrays()` and the corpus it was built from."""
+        models: dict[str, Bm25 | None] = {}
+        for name in ("sentences", "paragraphs", "articles"):
+            prefix = f"{name}."
+            own = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+            models[name] = Bm25.from_arrays(own) if own else None
+        if models["sentences"] is None:
+            raise ValueError("no sentence model in the saved index")
+        names = frozenset(int(k) for k in arrays["names"])
+        return cls(corpus, params, arrays, names, models)
+
+    @classmethod
+    def build(
+        cls,
+        corpus: Corpus,
+        params: SearchParams | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> SentenceIndex:
+        """Split, credit and index every sentence of `corpus`.
+
+        Args:
+            corpus: the articles.
+            params: BM25 and ranking settings.
+            progress: called with the number of articles done since the last call.
+        """
+        params = params or SearchParams()
         splitter = SentenceSplitter.train(
             article.body[start:end]
             for article in corpus.articles
             for start, end in article.paragraphs
         )
-        return cls(corpus, splitter, params or SearchParams())
+        parts = _analyse_all(corpus.articles, splitter, progress)
+        return cls._from_parts(corpus, params, parts)
+
+    @classmethod
+    def _from_parts(
+        cls, corpus: Corpus, params: SearchParams, parts: list[_Part]
+    ) -> SentenceIndex:
+        def joined(name: str, dtype: type) -> np.ndarray:
+            chunks = [np.asarray(getattr(p, name), dtype=dtype) for p in parts]
+            return np.concatenate(chunks) if chunks else np.zeros(0, dtype=dtype)
+
+        per_article = joined("sentences_per_article", np.int64)
+        n = int(per_article.sum())
+        paragraph_of = joined("paragraph", np.int32)
+        article_of = np.repeat(np.arange(len(per_article), dtype=np.int32), per_article)
+        new_paragraph = np.ones(n, dtype=bool)
+        if n:
+            new_paragraph[1:] = (article_of[1:] != article_of[:-1]) | (
+                paragraph_of[1:] != paragraph_of[:-1]
+            )
+        paragraph_id = (np.cumsum(new_paragraph) - 1).astype(np.int32)
+        first_of_article = np.concatenate(([0], np.cumsum(per_article)[:-1])).astype(np.int64)
+        arrays = {
+            "article_of": article_of,
+            "paragraph_of": paragraph_of,
+            "paragraph_id": paragraph_id,
+            "start": joined("start", np.int64),
+            "end": joined("end", np.int64),
+            "continues_quote": joined("continues", np.uint8),
+            "first_of_article": first_of_article,
+        }
+        capitalised = np.concatenate([np.frombuffer(p.capitalised, np.int64) for p in parts])
+        initial = np.concatenate([np.frombuffer(p.initial, np.int64) for p in parts])
+        models, frequency = _fit_models(
+            parts, params, paragraph_id, article_of, n, len(per_article)
+        )
+        names = _names(capitalised, initial, frequency)
+        return cls(corpus, params, arrays, names, models)
 
     def __len__(self) -> int:
         return len(self._start)
@@ -199,35 +277,56 @@ class SentenceIndex:
 
     def article(self, article_id: str) -> Article | None:
         """Return the article with this id, or None."""
-        return next((a for a in self.corpus.articles if a.id == article_id), None)
+        a = self._positions.get(article_id)
+        return None if a is None else self.corpus.articles[a]
 
     def sentence(self, i: int, article: Article | None = None) -> Sentence:
         """Return sentence `i` of the whole index."""
-        source = self._source_of[i]
+        a = int(self._article_of[i])
         return Sentence(
             id=i,
-            article=article or self.corpus.articles[self._article_of[i]],
-            paragraph=self._paragraph_of[i],
-            number=self._number_of[i],
-            start=self._start[i],
-            end=self._end[i],
-            source=self._sources[source] if source >= 0 else None,
+            article=article or self.corpus.articles[a],
+            paragraph=int(self._paragraph_of[i]),
+            number=i - int(self._first_of_article[a]) + 1,
+            start=int(self._start[i]),
+            end=int(self._end[i]),
             continues_quote=bool(self._continues_quote[i]),
+            credits=partial(self._credits, a),
         )
+
+    def _credit_article(self, a: int) -> list[str | None]:
+        """Whom the article credits for each of its sentences (see `cite.attribute`)."""
+        first = int(self._first_of_article[a])
+        last = int(self._first_of_article[a + 1]) if a + 1 < len(self.articles) else len(self)
+        spans = [
+            (int(p), int(s), int(e))
+            for p, s, e in zip(
+                self._paragraph_of[first:last],
+                self._start[first:last],
+                self._end[first:last],
+                strict=True,
+            )
+        ]
+        return [c.source for c in attribute(self.corpus.articles[a].body, spans)]
 
     def sentences_of(self, article: Article) -> list[Sentence]:
         """Every sentence of one article, in order."""
-        a = self.corpus.articles.index(article)
-        first = self._first_of_article[a]
-        last = self._first_of_article[a + 1] if a + 1 < len(self._first_of_article) else len(self)
-        return [self.sentence(i) for i in range(first, last)]
+        a = self._positions[article.id]
+        first = int(self._first_of_article[a])
+        last = int(self._first_of_article[a + 1]) if a + 1 < len(self.articles) else len(self)
+        return [self.sentence(i, article) for i in range(first, last)]
 
     def neighbour(self, sentence: Sentence, step: int) -> Sentence | None:
         """The sentence `step` places away in the same paragraph, or None."""
         i = sentence.id + step
         if not 0 <= i < len(self) or self._paragraph_id[i] != self._paragraph_id[sentence.id]:
             return None
-        return self.sentence(i)
+        return self.sentence(i, sentence.article)
+
+    def is_name(self, text: str) -> bool:
+        """Whether every content word of `text` is one the corpus writes as a name."""
+        keys = analyse(text).stem_keys
+        return bool(keys) and set(keys) <= self.names
 
     def scores(self, terms: list[str]) -> np.ndarray:
         """BM25 score of every sentence document for these terms, as rank_bm25's get_scores."""
@@ -244,86 +343,75 @@ class SentenceIndex:
         the sentences next to them) come first.
         """
         question = question[:MAX_QUESTION_CHARS]
-        stems = tuple(tokenize(question))
-        distinct = list(dict.fromkeys(stems))
-        known = [t for t in distinct if t in self._bm25]
+        analysis = analyse(question)
+        stems = tuple(analysis.stems)
+        stem_of = dict(zip(analysis.stem_keys, analysis.stems, strict=True))
+        known = [key for key in stem_of if key in self._bm25]
         if not known:
             return Search(stems, (), self._unknown_names(question))
+        idf = {key: self._idf(key) for key in stem_of}
+        total = sum(idf.values()) or 1.0
         coverage = np.zeros(len(self))
-        for term in known:
-            coverage[self._bm25.postings[term].ids] += self._idf(term)
-        total = sum(self._idf(t) for t in distinct)
-        weights = self._query_weights(question)
+        for key in known:
+            coverage[self._bm25.postings(key)] += idf[key] / total
+        weights = self._query_weights(analysis)
         kinds = {kind: self.params.kind_weight for kind in asked_kinds(question)}
         own = self._bm25.scores({**weights, **kinds})
-        floor = self.params.min_coverage * total - 1e-9
-        if not (coverage[own > 0] >= floor).any():
-            return Search(stems, (), self._unknown_names(question))
         candidates = np.flatnonzero(own > 0)
+        if not len(candidates) or coverage[candidates].max() < self.params.min_coverage - 1e-9:
+            return Search(stems, (), self._unknown_names(question))
         scores = own[candidates]
         if self._paragraphs is not None:
-            field = self._paragraphs.scores(weights)[self._paragraph_ids[candidates]]
+            field = self._paragraphs.scores(weights)[self._paragraph_id[candidates]]
             scores = scores + self.params.paragraph_weight * field
         if self._articles is not None:
-            field = self._articles.scores(weights)[self._article_ids[candidates]]
+            field = self._articles.scores(weights)[self._article_of[candidates]]
             scores = scores + self.params.article_weight * field
-        order = np.argsort(-scores, kind="stable")
+        order = _top(scores, k)
         names = self._question_names(question)
-        if len(names) >= MIN_NAMES_FOR_COORDINATION:
+        if len(names) >= MIN_NAMES_FOR_COORDINATION and len(order):
             top = order[:COORDINATION_DEPTH]
-            named = self._named_nearby(names)[candidates[top]]
+            named = np.array([self._named_nearby(names, int(candidates[j])) for j in top])
             order[: len(top)] = top[np.argsort(-named, kind="stable")]
         hits = []
-        for j in order[:k]:
+        for j in order:
             i = int(candidates[j])
-            found = frozenset(t for t in known if self._bm25.postings[t].holds(i))
-            share = float(coverage[i] / total) if total else 0.0
-            hits.append(Hit(self.sentence(i), float(scores[j]), found, share))
+            found = frozenset(stem_of[key] for key in known if self._bm25.holds(key, i))
+            hits.append(Hit(self.sentence(i), float(scores[j]), found, float(coverage[i])))
         return Search(stems, tuple(hits))
 
-    def _query_weights(self, question: str) -> dict[str, float]:
-        """Weight of each of the question's index terms, its antecedent twins included."""
-        kinds = {
-            EXACT_MARK: self.params.exact_weight,
-            PAIR_MARK: self.params.pair_weight,
-        }
-        weights: Counter[str] = Counter()
-        for term in index_terms(question):
-            if term[0] == EXACT_MARK:
-                weights[term] += kinds[EXACT_MARK]
-            elif PAIR_MARK in term:
-                weights[term] += kinds[PAIR_MARK]
-            else:
-                weights[term] += 1.0
-                weights[ANTECEDENT_MARK + term] += self.params.antecedent_weight
-        return {t: w for t, w in weights.items() if w}
+    def _query_weights(self, analysis: Analysis) -> dict[int, float]:
+        """Weight of each of the question's term keys, borrowed twins of its stems included."""
+        weights: Counter[int] = Counter()
+        for key in analysis.stem_keys:
+            weights[key] += 1.0
+            weights[borrowed_key(key)] += self.params.antecedent_weight
+        for key in analysis.exact_keys:
+            weights[key] += self.params.exact_weight
+        for key in analysis.pair_keys:
+            weights[key] += self.params.pair_weight
+        return {key: w for key, w in weights.items() if w}
 
-    def _question_names(self, question: str) -> list[frozenset[str]]:
+    def _question_names(self, question: str) -> list[frozenset[int]]:
         """The distinct things a question names: runs of capitalised words the corpus knows."""
         groups = []
         for run in _NAME_RUN.finditer(question):
-            terms = frozenset(t for t in tokenize(run.group()) if t in self.names)
-            if terms and terms not in groups:
-                groups.append(terms)
+            keys = frozenset(k for k in analyse(run.group()).stem_keys if k in self.names)
+            if keys and keys not in groups:
+                groups.append(keys)
         return groups
 
-    def _named_nearby(self, names: list[frozenset[str]]) -> np.ndarray:
-        """For every sentence, how many of the named things it or its paragraph neighbours hold."""
-        count = np.zeros(len(self))
-        for group in names:
-            ids = np.unique(np.concatenate([self._bm25.postings[t].ids for t in group]))
-            near = np.zeros(len(self), dtype=bool)
-            near[ids] = True
-            for step in (-1, 1):
-                j = ids + step
-                inside = (j >= 0) & (j < len(self))
-                j, source = j[inside], ids[inside]
-                near[j[self._paragraph_ids[j] == self._paragraph_ids[source]]] = True
-            count += near
-        return count
+    def _named_nearby(self, names: list[frozenset[int]], i: int) -> int:
+        """How many of the named things sentence `i` or its paragraph neighbours hold."""
+        near = [i] + [
+            j
+            for j in (i - 1, i + 1)
+            if 0 <= j < len(self) and self._paragraph_id[j] == self._paragraph_id[i]
+        ]
+        return sum(any(self._bm25.holds(key, j) for key in group for j in near) for group in names)
 
-    def _idf(self, term: str) -> float:
-        idf = self._bm25.idf(term)
+    def _idf(self, term: str | int) -> float:
+        idf = self._bm25.idf_of(term)
         if idf is not None:
             return max(idf, 0.0)
         # rank_bm25's idf for a term in no sentence: log((N - 0 + 0.5) / (0 + 0.5)).
@@ -345,17 +433,198 @@ class SentenceIndex:
         return tuple(dict.fromkeys(unknown))
 
 
-def _sentence_spans(article: Article, splitter: SentenceSplitter) -> list[tuple[int, int, int]]:
-    result = []
-    for number, (p_start, p_end) in enumerate(article.paragraphs, start=1):
-        spans = splitter.spans(article.body[p_start:p_end])
-        result.extend((number, p_start + s, p_start + e) for s, e in spans)
-    return result
+def _names(
+    capitalised: np.ndarray, initial: np.ndarray, frequency: tuple[np.ndarray, np.ndarray]
+) -> frozenset[int]:
+    """Stem keys nearly always capitalised where capitals are not due to position: names."""
+    keys, counts = np.unique(capitalised, return_counts=True)
+    stems, uses = frequency  # every stem key, ascending, and how often it is used
+
+    def count_of(table_keys: np.ndarray, table_counts: np.ndarray) -> np.ndarray:
+        at = np.clip(np.searchsorted(table_keys, keys), 0, max(len(table_keys) - 1, 0))
+        found = (table_keys[at] == keys) if len(table_keys) else np.zeros(len(keys), bool)
+        return np.where(found, table_counts[at] if len(table_keys) else 0, 0)
+
+    first_keys, first_counts = np.unique(initial, return_counts=True)
+    mid_uses = count_of(stems, uses) - count_of(first_keys, first_counts)
+    return frozenset(keys[counts >= PROPER_SHARE * mid_uses].tolist())
 
 
-def _capitalised_terms(sentence: str) -> tuple[list[str], list[str]]:
-    """Terms of the sentence's capitalised words after its first, and of its first word."""
-    words = list(_CAPITALISED.finditer(sentence))
-    first = _FIRST_WORD.search(sentence)
-    later = [m.group() for m in words if first is None or m.start() > first.start()]
-    return tokenize(" ".join(later)), tokenize(first.group()) if first else []
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the `k` best scores, best first, without sorting all of them."""
+    if k <= 0 or not len(scores):
+        return np.zeros(0, dtype=np.int64)
+    best = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
+    # Ties broken by position, as a stable sort of every score would.
+    return best[np.lexsort((best, -scores[best]))]
+
+
+def _fit_models(
+    parts: Sequence[_Part],
+    params: SearchParams,
+    paragraph_id: np.ndarray,
+    article_of: np.ndarray,
+    n_sentences: int,
+    n_articles: int,
+) -> tuple[dict[str, Bm25 | None], tuple[np.ndarray, np.ndarray]]:
+    """The BM25 models of the sentences, and from them those of the paragraphs and articles.
+
+    Also returns every stem key with its number of uses. The parts' arrays are released as they
+    are gathered, to keep the peak memory low.
+    """
+    bm25 = Bm25Params(params.k1, params.b, params.epsilon)
+
+    def take(keys: str, counts: str) -> tuple[np.ndarray, np.ndarray]:
+        """One kind of term keys of all parts, with the sentence each belongs to."""
+        joined = np.concatenate([np.frombuffer(getattr(p, keys), np.int64) for p in parts])
+        sizes = np.concatenate([np.frombuffer(getattr(p, counts), np.int64) for p in parts])
+        for part in parts:
+            setattr(part, keys, array("q"))
+            setattr(part, counts, array("q"))
+        return joined, np.repeat(np.arange(n_sentences, dtype=np.int32), sizes)
+
+    words, word_doc = take("words", "word_counts")
+    same = word_doc[1:] == word_doc[:-1]  # pairs never cross sentences
+    streams = [(pair_keys_of(words[:-1][same], words[1:][same]), word_doc[1:][same])]
+    del words, word_doc, same
+    streams.append(take("exact", "exact_counts"))
+    stems, stem_doc = take("stems", "stem_counts")
+    stem_keys, stem_uses = np.unique(stems, return_counts=True)
+    article_lengths = np.bincount(article_of[stem_doc], minlength=n_articles)
+    streams.append((stems, stem_doc))
+    del stems, stem_doc
+    own, own_doc = take("own", "own_counts")
+    own_keys = np.unique(own)
+    shared_lengths = sum(np.bincount(doc, minlength=n_sentences) for _, doc in streams)
+    lengths = shared_lengths + np.bincount(own_doc, minlength=n_sentences)
+    streams.append((own, own_doc))
+    del own, own_doc
+    total = sum(len(k) for k, _ in streams)
+    keys, docs = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int32)
+    at = 0
+    while streams:  # copy stream by stream, freeing each as it goes
+        k, d = streams.pop(0)
+        keys[at : at + len(k)], docs[at : at + len(k)] = k, d
+        at += len(k)
+        del k, d
+    sentences = Bm25.from_terms(keys, docs, lengths, bm25)
+    del keys, docs
+    paragraphs = articles = None
+    if params.paragraph_weight:
+        n_paragraphs = int(paragraph_id[-1]) + 1 if n_sentences else 0
+        paragraphs = sentences.regrouped(
+            ~np.isin(sentences.keys, own_keys),
+            paragraph_id,
+            np.bincount(paragraph_id, weights=shared_lengths, minlength=n_paragraphs).astype(
+                np.int64
+            ),
+            bm25,
+        )
+    if params.article_weight:
+        articles = sentences.regrouped(
+            np.isin(sentences.keys, stem_keys), article_of, article_lengths, bm25
+        )
+    models = {"sentences": sentences, "paragraphs": paragraphs, "articles": articles}
+    return models, (stem_keys, stem_uses)
+
+
+# --- Analysing articles (in worker processes for big corpora) ---
+
+_WORK: tuple[Sequence[Article], SentenceSplitter] | None = None
+
+
+def _analyse_all(
+    articles: Sequence[Article],
+    splitter: SentenceSplitter,
+    progress: Callable[[int], None] | None,
+) -> list[_Part]:
+    """Analyse every article, in chunks, with a worker process per core when it pays."""
+    global _WORK
+    size = sum(len(a.body) for a in articles)
+    chunk = max(1, min(500, len(articles) // 64 or 1))
+    ranges = [(lo, min(lo + chunk, len(articles))) for lo in range(0, len(articles), chunk)]
+    workers = min(os.cpu_count() or 1, 8)
+    parts = []
+    if size >= PARALLEL_MIN_CHARS and workers > 1 and "fork" in _start_methods():
+        import multiprocessing
+
+        _WORK = (articles, splitter)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for (lo, hi), part in zip(ranges, pool.imap(_analyse_range, ranges), strict=True):
+                    parts.append(part)
+                    if progress:
+                        progress(hi - lo)
+        finally:
+            _WORK = None
+        return parts
+    for lo, hi in ranges:
+        parts.append(_analyse_articles(articles[lo:hi], splitter))
+        if progress:
+            progress(hi - lo)
+    return parts
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods() if sys.platform != "win32" else []
+
+
+def _analyse_range(bounds: tuple[int, int]) -> _Part:
+    if _WORK is None:
+        raise RuntimeError("worker started without work")
+    articles, splitter = _WORK
+    return _analyse_articles(articles[bounds[0] : bounds[1]], splitter)
+
+
+def _analyse_articles(articles: Sequence[Article], splitter: SentenceSplitter) -> _Part:
+    """Split and analyse some articles into compact arrays of places and term keys."""
+    # Analysis makes many short-lived lists and no cycles: the cycle collector only costs time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyse_into(_Part(), articles, splitter)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _analyse_into(part: _Part, articles: Sequence[Article], splitter: SentenceSplitter) -> _Part:
+    for article in articles:
+        spans = []
+        body = article.body
+        for number, (p_start, p_end) in enumerate(article.paragraphs, start=1):
+            spans.extend(
+                (number, p_start + s, p_start + e) for s, e in splitter.spans(body[p_start:p_end])
+            )
+        part.sentences_per_article.append(len(spans))
+        previous: list[int] = []
+        paragraph = 0
+        for (number, start, end), opens_inside in zip(
+            spans, quote_openings(body, spans), strict=True
+        ):
+            if number != paragraph:
+                paragraph, previous = number, []
+            text = body[start:end]
+            analysis = analyse(text)
+            part.paragraph.append(number)
+            part.start.append(start)
+            part.end.append(end)
+            part.continues.append(opens_inside)
+            part.stems.extend(analysis.stem_keys)
+            part.stem_counts.append(len(analysis.stem_keys))
+            part.exact.extend(analysis.exact_keys)
+            part.exact_counts.append(len(analysis.exact_keys))
+            part.words.extend(analysis.word_keys)
+            part.word_counts.append(len(analysis.word_keys))
+            own = analysis.kinds
+            if previous and leans_on_previous(text, opens_inside):
+                own = own + [borrowed_key(key) for key in previous]
+            part.own.extend(own)
+            part.own_counts.append(len(own))
+            part.capitalised.extend(analysis.capitalised)
+            if analysis.first is not None:
+                part.initial.append(analysis.first)
+            previous = analysis.stem_keys
+    return part

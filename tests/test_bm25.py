@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from bot.bm25 import Bm25
+from bot.bm25 import Bm25, Bm25Params
 
 
 def random_corpus(rng: np.random.Generator, n: int, vocabulary: int) -> list[list[str]]:
@@ -25,7 +25,7 @@ def test_scores_equal_rank_bm25_get_scores(k1: float, b: float, epsilon: float) 
     rng = np.random.default_rng(11)
     documents = random_corpus(rng, 300, 60)
     reference = BM25Okapi(documents, k1=k1, b=b, epsilon=epsilon)
-    ours = Bm25.fit(documents, k1=k1, b=b, epsilon=epsilon)
+    ours = Bm25.fit(documents, Bm25Params(k1=k1, b=b, epsilon=epsilon))
     for _ in range(200):
         query = [f"t{i}" for i in rng.integers(0, 70, size=rng.integers(1, 8))]  # some unknown
         np.testing.assert_allclose(ours.scores(query), reference.get_scores(query), atol=1e-9)
@@ -41,11 +41,86 @@ def test_weighted_query_is_a_weighted_sum() -> None:
 def test_idf_and_membership() -> None:
     model = Bm25.fit([["a", "b"], ["b"], ["c"], ["d"], ["e"]])
     assert "a" in model and "zzz" not in model
-    assert model.idf("zzz") is None
-    assert model.idf("a") == pytest.approx(np.log(4.5) - np.log(1.5))
-    assert model.postings["b"].holds(1) and not model.postings["b"].holds(2)
+    assert model.idf_of("zzz") is None
+    assert model.idf_of("a") == pytest.approx(np.log(4.5) - np.log(1.5))
+    assert model.holds("b", 1) and not model.holds("b", 2)
+    assert model.postings("b").tolist() == [0, 1]
 
 
 def test_empty_corpus_scores_nothing() -> None:
     model = Bm25.fit([[], []])
     assert model.scores(["a"]).tolist() == [0.0, 0.0]
+
+
+def test_idf_equals_rank_bm25_calc_idf() -> None:
+    from bot.bm25 import rank_bm25_idf
+
+    rng = np.random.default_rng(3)
+    for epsilon in (0.25, 0.5):
+        documents = random_corpus(rng, 200, 40)
+        reference = BM25Okapi(documents, epsilon=epsilon)
+        terms = sorted(reference.idf)
+        df = np.array([sum(t in d for d in documents) for t in terms])
+        ours = rank_bm25_idf(df, len(documents), Bm25Params(epsilon=epsilon))
+        np.testing.assert_allclose(ours, [reference.idf[t] for t in terms], atol=1e-12)
+
+
+def test_sorting_in_slices_gives_the_same_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.bm25
+
+    documents = random_corpus(np.random.default_rng(5), 400, 80)
+    whole = Bm25.fit(documents)
+    monkeypatch.setattr(bot.bm25, "SORT_SLICE", 10)
+    sliced = Bm25.fit(documents)
+    for name, array in whole.arrays().items():
+        np.testing.assert_array_equal(array, sliced.arrays()[name], err_msg=name)
+
+
+def test_regrouped_equals_a_model_of_the_bigger_documents() -> None:
+    rng = np.random.default_rng(9)
+    documents = random_corpus(rng, 120, 30)
+    group_of = np.sort(rng.integers(0, 25, size=len(documents))).astype(np.int32)
+    _, group_of = np.unique(group_of, return_inverse=True)  # no empty groups
+    group_of = group_of.astype(np.int32)
+    groups = [[] for _ in range(group_of.max() + 1)]
+    for doc, g in zip(documents, group_of, strict=True):
+        groups[g].extend(t for t in doc if t != "t0")  # the bigger documents leave out "t0"
+    small = Bm25.fit(documents)
+    keep = small.keys != small.keys[small.term("t0")]
+    lengths = np.array([len(g) for g in groups])
+    big = small.regrouped(keep, group_of, lengths, Bm25Params())
+    reference = BM25Okapi(groups)
+    for _ in range(100):
+        query = [f"t{i}" for i in rng.integers(0, 35, size=rng.integers(1, 6))]
+        np.testing.assert_allclose(big.scores(query), reference.get_scores(query), atol=1e-9)
+
+
+def test_saved_arrays_rebuild_the_model() -> None:
+    documents = random_corpus(np.random.default_rng(1), 50, 20)
+    model = Bm25.fit(documents)
+    again = Bm25.from_arrays(model.arrays())
+    np.testing.assert_array_equal(again.scores(["t1", "t2"]), model.scores(["t1", "t2"]))
+
+
+def test_ranges_helper() -> None:
+    from bot.bm25 import _ranges
+
+    starts, lengths = np.array([5, 0, 9, 2]), np.array([3, 0, 2, 1])
+    assert _ranges(starts, lengths).tolist() == [5, 6, 7, 9, 10, 2]
+    assert _ranges(np.array([4]), np.array([0])).tolist() == []
+
+
+def test_regrouping_in_slices_gives_the_same_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.bm25
+
+    rng = np.random.default_rng(4)
+    documents = random_corpus(rng, 300, 50)
+    group_of = (np.arange(len(documents)) // 7).astype(np.int32)
+    lengths = np.bincount(group_of, weights=[len(d) for d in documents]).astype(np.int64)
+    small = Bm25.fit(documents)
+    keep = np.ones(len(small.keys), dtype=bool)
+    whole = small.regrouped(keep, group_of, lengths, Bm25Params())
+    monkeypatch.setattr(bot.bm25, "SORT_SLICE", 50)
+    sliced = small.regrouped(keep, group_of, lengths, Bm25Params())
+    for name, array in whole.arrays().items():
+        np.testing.assert_array_equal(array, sliced.arrays()[name], err_msg=name)

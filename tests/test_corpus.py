@@ -135,3 +135,30 @@ def test_fingerprint_follows_content(news_dir: Path) -> None:
     assert load_corpus(news_dir).fingerprint == before
     (news_dir / "floods.txt").write_text("Changed text.", encoding="utf-8")
     assert load_corpus(news_dir).fingerprint != before
+
+
+def test_jsonl_archive_articles(tmp_path: Path) -> None:
+    lines = [
+        '{"id": "a1", "title": "Storm", "text": "Winds rose.\\n\\nTrees fell.", "source": "Wire"}',
+        "",
+        "not json",
+        '{"id": "a2", "text": ""}',
+        '["a list"]',
+        '{"text": "Untitled piece.", "desk": "city"}',
+    ]
+    (tmp_path / "archive.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    storm, untitled = corpus.articles
+    assert (storm.id, storm.title, storm.outlet, len(storm.paragraphs)) == (
+        "archive/a1",
+        "Storm",
+        "Wire",
+        2,
+    )
+    assert (untitled.id, untitled.extra) == ("archive/6", {"desk": "city"})
+    assert [w.split(": ", 1)[1] for w in corpus.warnings] == [
+        "is not valid JSON; skipped",
+        'has no text (give it a "text" field); skipped',
+        "is not a JSON object; skipped",
+    ]
+    assert "archive.jsonl line 3" in corpus.warnings[0]
