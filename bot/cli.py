@@ -24,6 +24,7 @@ from .errors import BotError
 from .index import SentenceIndex
 from .logsafety import protect_logging
 from .render import answer_json, render_text
+from .store import load_or_build
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +140,7 @@ def chat_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def corpus_command(args: argparse.Namespace, settings: Settings) -> int:
     """List the articles, or show how one article was split into sentences and credited."""
-    corpus = load_corpus(settings.corpus_dir)
-    index = SentenceIndex.build(corpus)
-    for warning in corpus.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    index = _build_index(settings)
     out = sys.stdout
     if args.sentences:
         article = index.article(args.sentences)
@@ -171,8 +169,8 @@ def corpus_command(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"  {len(article.paragraphs)} paragraphs, {sentences[article.id]} sentences", file=out
         )
-    if corpus.warnings:
-        print(f"\n{len(corpus.warnings)} file(s) skipped; see the warnings above.", file=out)
+    if index.corpus.warnings:
+        print(f"\n{len(index.corpus.warnings)} file(s) skipped; see the warnings above.", file=out)
     return 0
 
 
@@ -239,10 +237,11 @@ def _print_sentences(index: SentenceIndex, article_id: str, out: TextIO) -> None
 
 
 def _build_index(settings: Settings) -> SentenceIndex:
+    """Load the corpus (its warnings to stderr) and its saved index, or build and save one."""
     corpus = load_corpus(settings.corpus_dir)
     for warning in corpus.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    return SentenceIndex.build(corpus, settings.search)
+    return load_or_build(settings.corpus_dir, settings.search, settings.index_cache, corpus)
 
 
 def _lines(stream: TextIO) -> Iterator[str]:

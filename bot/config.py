@@ -12,6 +12,7 @@ from .errors import ConfigError
 
 DEFAULT_CORPUS_DIR = "corpus"
 MAX_TOP_K = 10
+DEFAULT_INDEX_CACHE = ".index-cache"
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 # One string, so that the only quoted capitals here stay the setting names (a docs test).
 LOG_LEVELS = tuple("DEBUG INFO WARNING ERROR CRITICAL".split())
@@ -68,6 +69,8 @@ class Settings:
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
     log_level: str = LOG_LEVELS[1]
+    # Where the built index is saved; relative to the corpus folder; None: never saved.
+    index_cache: Path | None = Path(DEFAULT_INDEX_CACHE)
 
     def __post_init__(self) -> None:
         if not re.match(r"https?://[^/\s]+/\S*$", self.telegram_base_url):
@@ -134,7 +137,14 @@ class Settings:
             webhook_port=int(_number(env, "WEBHOOK_PORT", cls.webhook_port, integer=True)),
             webhook_secret=env.get("WEBHOOK_SECRET", "").strip() or None,
             log_level=(env.get("LOG_LEVEL", "").strip() or cls.log_level).upper(),
+            index_cache=_cache_dir(env.get("INDEX_CACHE_DIR", "").strip()),
         )
+
+
+def _cache_dir(value: str) -> Path | None:
+    if value.lower() in ("off", "none", "no", "false", "0"):
+        return None
+    return Path(value or DEFAULT_INDEX_CACHE)
 
 
 def read_environment(dotenv_path: str | Path = ".env") -> dict[str, str]:

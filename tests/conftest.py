@@ -26,6 +26,7 @@ SETTINGS_VARS = (
     "WEBHOOK_PORT",
     "WEBHOOK_SECRET",
     "LOG_LEVEL",
+    "INDEX_CACHE_DIR",
 )
 
 # A tiny newsroom: five articles with mostly distinct words and known answers.
@@ -68,6 +69,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No setting leaks in from the developer's shell or a .env in the working directory."""
     for name in SETTINGS_VARS:
         monkeypatch.delenv(name, raising=False)
+    # Saved indexes go to this test's folder, never into the repository's corpus/.
+    monkeypatch.setenv("INDEX_CACHE_DIR", str(tmp_path / "index-cache"))
     monkeypatch.chdir(tmp_path)
 
 
