@@ -9,7 +9,18 @@ from bot.cli import _parser
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
-CORE = ["corpus", "text", "cite", "index", "answer", "render", "config", "errors"]
+CORE = [
+    "corpus",
+    "text",
+    "cite",
+    "bm25",
+    "index",
+    "store",
+    "answer",
+    "render",
+    "config",
+    "errors",
+]
 
 
 def subcommands() -> dict:
