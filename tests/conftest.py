@@ -26,6 +26,11 @@ SETTINGS_VARS = (
     "WEBHOOK_PORT",
     "WEBHOOK_SECRET",
     "LOG_LEVEL",
+    "ADMIN_USER_IDS",
+    "ALLOWED_CHAT_IDS",
+    "MAX_ARTICLE_BYTES",
+    "RATE_LIMIT_PER_SECOND",
+    "RATE_LIMIT_PER_GROUP_MINUTE",
 )
 
 # A tiny newsroom: five articles with mostly distinct words and known answers.
