@@ -35,7 +35,6 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -48,7 +47,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from . import buttons
+from . import buttons, delivery
 from . import telegram_texts as texts
 from .answer import Answer, answer
 from .config import Settings
@@ -286,7 +285,7 @@ def build_application(
                 allow_sending_without_reply=True,
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=1))
+        .rate_limiter(delivery.rate_limiter(settings))
         # Answers in one chat must not wait for another chat's flood-control pause.
         .concurrent_updates(True)
         .post_init(_post_init)

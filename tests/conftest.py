@@ -76,6 +76,12 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def _no_retry_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Send retries without their pauses, so that fault tests do not sleep."""
+    monkeypatch.setattr("bot.delivery.RETRY_DELAYS", (0.0, 0.0, 0.0, 0.0))
+
+
 @pytest.fixture
 def news_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "news"

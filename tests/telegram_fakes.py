@@ -43,7 +43,9 @@ class RecordingRequest(BaseRequest):
 
     `failures` maps a method name to (HTTP status, description) for calls that should fail,
     `failure_parameters` adds the Bot API's `parameters` (e.g. retry_after) to such a failure,
-    and `raises` maps a method name to an exception the transport raises (timeouts).
+    `raises` maps a method name to an exception the transport raises (timeouts), and `flaky`
+    maps a method name to failures (an exception, or HTTP status and description) used up one
+    a call, after which calls succeed.
     """
 
     def __init__(self, **me: Any) -> None:
@@ -52,6 +54,7 @@ class RecordingRequest(BaseRequest):
         self.failures: dict[str, tuple[int, str]] = {}
         self.failure_parameters: dict[str, dict[str, Any]] = {}
         self.raises: dict[str, Exception] = {}
+        self.flaky: dict[str, list[Exception | tuple[int, str]]] = {}
         self.me = {
             **BOT_USER,
             "can_join_groups": True,
@@ -86,6 +89,13 @@ class RecordingRequest(BaseRequest):
         self.calls.append(Call(name, params))
         if name in self.raises:
             raise self.raises[name]
+        if self.flaky.get(name):
+            failure = self.flaky[name].pop(0)
+            if isinstance(failure, Exception):
+                raise failure
+            status, description = failure
+            body = {"ok": False, "error_code": status, "description": description}
+            return status, json.dumps(body).encode()
         if name in self.failures:
             status, description = self.failures[name]
             body = {"ok": False, "error_code": status, "description": description}

@@ -616,14 +616,14 @@ async def test_forbidden_forgets_the_chat(app, fake) -> None:
 
 
 async def test_retry_after_is_logged(app, fake, caplog) -> None:
-    # The rate limiter waits the second out and tries once more before giving up.
+    # The rate limiter waits the second out and tries twice more before giving up.
     fake.failures["sendMessage"] = (429, "Too Many Requests: retry after 1")
     fake.failure_parameters["sendMessage"] = {"retry_after": 1}
     with caplog.at_level(logging.WARNING):
         await send(app, message=tf.message(QUESTION))
     messages = [r.getMessage() for r in caplog.records if r.name == "bot.handlers"]
     assert len(messages) == 1 and messages[0].startswith("Telegram flood control")
-    assert len(fake.sent()) == 2
+    assert len(fake.sent()) == 3
 
 
 @pytest.mark.parametrize(
