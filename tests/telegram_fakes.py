@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +146,28 @@ async def started(fake: RecordingRequest, index: SentenceIndex) -> Application:
     await app.initialize()
     fake.clear()
     return app
+
+
+def slow_answers(monkeypatch: Any, fake: RecordingRequest, typing_calls: int = 1) -> None:
+    """Make every answer take until "typing…" has been sent `typing_calls` times.
+
+    Answers then run in a worker thread (as a slow corpus's do) while the event loop sends the
+    indicator at once instead of after a second.
+    """
+    import bot.handlers
+
+    real = bot.handlers.answer
+    monkeypatch.setattr(bot.handlers, "TYPING_AFTER_SECONDS", 0)
+    monkeypatch.setattr(bot.handlers, "TYPING_REFRESH_SECONDS", 0.01)
+    monkeypatch.setattr(bot.handlers, "INLINE_ANSWER_SECONDS", 0)
+
+    def waiting(*args: Any, **kwargs: Any):
+        deadline = time.monotonic() + 30
+        while len(fake.sent("sendChatAction")) < typing_calls and time.monotonic() < deadline:
+            threading.Event().wait(0.001)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bot.handlers, "answer", waiting)
 
 
 def entities(text: str) -> list[dict[str, Any]]:

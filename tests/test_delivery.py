@@ -74,8 +74,9 @@ async def test_refusals_are_never_retried(app, fake, status: int, description: s
     assert len(fake.sent()) == 1
 
 
-async def test_the_typing_indicator_is_not_retried(app, fake) -> None:
+async def test_the_typing_indicator_is_not_retried(app, fake, monkeypatch) -> None:
     fake.raises["sendChatAction"] = TimedOut()
+    tf.slow_answers(monkeypatch, fake)
     await ask(app)
     assert fake.methods() == ["sendChatAction", "sendMessage"]
 
