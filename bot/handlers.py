@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import html
 import logging
+import signal
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, MutableMapping
@@ -44,11 +45,12 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
-from . import buttons, delivery
+from . import access, buttons, delivery
 from . import telegram_texts as texts
 from .answer import Answer, answer
 from .config import Settings
@@ -162,6 +164,20 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer `/ask question`; without a question, say how to ask."""
     await _answer_message(update.effective_message, context)
+
+
+async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Rebuild the index from the corpus folder (admins only) and report how it went."""
+    briefing = _briefing(context)
+    message, user = update.effective_message, update.effective_user
+    if not access.is_admin(briefing.settings, user):
+        log.info("/reload refused for user %s: not in ADMIN_USER_IDS", user.id if user else "?")
+        if message.chat.type == ChatType.PRIVATE:  # in groups, silence
+            await message.reply_text(html.escape(access.ADMIN_ONLY))
+        return
+    async with _typing(message):
+        report = await briefing.reloader.reload(f"/reload from user {user.id}")
+    await message.reply_text(_plain_within_limit(report.text()), parse_mode=None)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -320,8 +336,12 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    reload_on_sighup: bool = False,
 ) -> Application:
-    """Build the bot around a ready index; `request`s replace the HTTP layer (tests)."""
+    """Build the bot around a ready index; `request`s replace the HTTP layer (tests).
+
+    With `reload_on_sighup`, SIGHUP rebuilds the index as /reload does (for `bot run`).
+    """
     builder = (
         ApplicationBuilder()
         .token(settings.require_token())
@@ -338,23 +358,29 @@ def build_application(
         # Answers in one chat must not wait for another chat's flood-control pause.
         .concurrent_updates(True)
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
     )
     transports = (request or AiohttpRequest(), get_updates_request or AiohttpRequest(1))
     builder = builder.request(transports[0]).get_updates_request(transports[1])
     builder = builder.application_class(_BriefingApplication)
     application = builder.build()
     application.transports = transports
+    application.bot_data["reload_on_sighup"] = reload_on_sighup
     application.bot_data["briefing"] = Briefing(settings, Reloader(settings, Edition.of(index)))
 
     new = filters.UpdateType.MESSAGE  # edits go to edited_question only
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     not_via_bot = ~filters.ViaBot(allow_empty=True)  # inline results someone shared
 
+    # Chats outside ALLOWED_CHAT_IDS: told once that the bot is private, then ignored.
+    application.add_handler(TypeHandler(Update, access.gate), group=-1)
+
     # Commands: /cmd and /cmd@ThisBot, never /cmd@OtherBot.
     application.add_handler(CommandHandler("start", start, filters=new))
     application.add_handler(CommandHandler("help", help_command, filters=new))
     application.add_handler(CommandHandler("sources", sources, filters=new))
     application.add_handler(CommandHandler("ask", ask, filters=new))
+    application.add_handler(CommandHandler("reload", reload_command, filters=new))
     application.add_handler(MessageHandler(new & private & filters.COMMAND, unknown_command))
 
     # Questions: anything in private; in groups only replies to the bot and mentions of it.
@@ -387,7 +413,14 @@ async def _post_init(application: Application) -> None:
             await bot.set_my_commands(commands, scope=scope)
         except TelegramError as exc:
             log.warning("Telegram refused the %s command menu (%s); running on", scope.type, exc)
-    index = _briefing_of(application).edition.index
+    briefing = _briefing_of(application)
+    if application.bot_data.get("reload_on_sighup") and hasattr(signal, "SIGHUP"):
+
+        def on_sighup() -> None:
+            application.create_task(briefing.reloader.reload("SIGHUP"), name="reload")
+
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_sighup)
+    index = briefing.edition.index
     log.info(
         "@%s ready: %d article(s), corpus %s",
         bot.username,
@@ -396,7 +429,23 @@ async def _post_init(application: Application) -> None:
     )
 
 
+async def _post_shutdown(application: Application) -> None:
+    """Give SIGHUP back to the default handler."""
+    if application.bot_data.get("reload_on_sighup") and hasattr(signal, "SIGHUP"):
+        with contextlib.suppress(RuntimeError, ValueError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+
+
 # --- Helpers ---
+
+
+def _plain_within_limit(text: str) -> str:
+    """Plain text cut to fit one message (UTF-16 units, as Telegram counts)."""
+    if texts.utf16_length(text) <= TEXT_LIMIT:
+        return text
+    while texts.utf16_length(text) > TEXT_LIMIT - 1:
+        text = text[: -max(1, (texts.utf16_length(text) - TEXT_LIMIT) // 2 + 1)]
+    return text + "\u2026"
 
 
 async def _answer_message(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:

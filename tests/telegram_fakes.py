@@ -7,7 +7,7 @@ import json
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Update
@@ -138,11 +138,12 @@ class RecordingRequest(BaseRequest):
         self.calls.clear()
 
 
-async def started(fake: RecordingRequest, index: SentenceIndex) -> Application:
+async def started(
+    fake: RecordingRequest, index: SentenceIndex, settings: Settings | None = None
+) -> Application:
     """An initialised application (getMe done) whose Bot API is `fake`, with its record clear."""
-    app = build_application(
-        Settings(telegram_bot_token=TOKEN), index, request=fake, get_updates_request=fake
-    )
+    settings = replace(settings or Settings(), telegram_bot_token=TOKEN)
+    app = build_application(settings, index, request=fake, get_updates_request=fake)
     await app.initialize()
     fake.clear()
     return app
