@@ -368,9 +368,13 @@ def build_application(
     application.bot_data["reload_on_sighup"] = reload_on_sighup
     application.bot_data["briefing"] = Briefing(settings, Reloader(settings, Edition.of(index)))
 
-    new = filters.UpdateType.MESSAGE  # edits go to edited_question only
+    # Edits go to edited_question only; a channel's posts copied into its discussion group are
+    # not questions.
+    new = filters.UpdateType.MESSAGE & ~filters.IS_AUTOMATIC_FORWARD
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     not_via_bot = ~filters.ViaBot(allow_empty=True)  # inline results someone shared
+    # In a group, a forwarded message's mention or reply was meant for another chat.
+    addressed = groups & ADDRESSED & ~filters.FORWARDED
 
     # Chats outside ALLOWED_CHAT_IDS: told once that the bot is private, then ignored.
     application.add_handler(TypeHandler(Update, access.gate), group=-1)
@@ -385,9 +389,10 @@ def build_application(
 
     # Questions: anything in private; in groups only replies to the bot and mentions of it.
     text = new & filters.TEXT & ~filters.COMMAND & not_via_bot
-    application.add_handler(MessageHandler(text & (private | (groups & ADDRESSED)), text_message))
+    application.add_handler(MessageHandler(text & (private | addressed), text_message))
     other = new & ~filters.TEXT & ~filters.StatusUpdate.ALL & not_via_bot
-    application.add_handler(MessageHandler(other & (private | (groups & REPLY_TO_BOT)), not_text))
+    to_bot = groups & REPLY_TO_BOT & ~filters.FORWARDED
+    application.add_handler(MessageHandler(other & (private | to_bot), not_text))
     application.add_handler(
         MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, edited_question)
     )

@@ -23,6 +23,8 @@ BOT_USERNAME = "BriefingTestBot"
 TOKEN = "7000001:AAFakeTokenForTestsOnly_abcdefghijklmnop"
 USER = {"id": 501, "is_bot": False, "first_name": "Ana", "username": "ana"}
 OTHER_USER = {"id": 502, "is_bot": False, "first_name": "Ben"}
+# Telegram's placeholder sender of messages sent on behalf of a channel.
+CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Briefing", "username": BOT_USERNAME}
 PRIVATE = {"id": 501, "type": "private", "first_name": "Ana"}
 GROUP = {"id": -100200, "type": "group", "title": "Newsroom"}
