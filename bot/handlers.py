@@ -79,7 +79,7 @@ INLINE_RESULTS = 5
 INLINE_CACHE_SECONDS = 10
 INLINE_TITLE_CHARS = 100
 # Answers that take less CPU time than this are worked out on the event loop: handing them to a
-# worker thread costs more than they do (bench/load.py: a quarter fewer answers a second).
+# worker thread costs more than they do (bench/load.py: a fifth fewer answers a second).
 # Slower ones (a large corpus) go to a worker thread, so that other chats are served meanwhile.
 INLINE_ANSWER_SECONDS = 0.002
 
@@ -448,9 +448,8 @@ def _plain_within_limit(text: str) -> str:
     """Plain text cut to fit one message (UTF-16 units, as Telegram counts)."""
     if texts.utf16_length(text) <= TEXT_LIMIT:
         return text
-    while texts.utf16_length(text) > TEXT_LIMIT - 1:
-        text = text[: -max(1, (texts.utf16_length(text) - TEXT_LIMIT) // 2 + 1)]
-    return text + "\u2026"
+    units = text.encode("utf-16-le")[: 2 * (TEXT_LIMIT - 1)]
+    return units.decode("utf-16-le", errors="ignore") + "\u2026"  # a split pair is dropped
 
 
 async def _answer_message(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:

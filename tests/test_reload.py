@@ -219,3 +219,13 @@ async def test_without_admins_nobody_may_reload(fake, news_index) -> None:
     await say(app, "/reload")
     assert fake.sent()[-1]["text"] == access.ADMIN_ONLY
     await app.shutdown()
+
+
+def test_a_long_summary_is_cut_to_one_message() -> None:
+    from bot.handlers import _plain_within_limit
+
+    text = "\U0001f4f0" * 3000  # 6,000 UTF-16 units, two for each newspaper
+    cut = _plain_within_limit(text)
+    assert len(cut.encode("utf-16-le")) // 2 == 4095  # the pair cut in half is dropped
+    assert cut == "\U0001f4f0" * 2047 + "\u2026"
+    assert _plain_within_limit("short") == "short"
