@@ -1,6 +1,6 @@
 """Faults and load: `bot run` against a loopback Bot API emulator, with figures.
 
-    .venv/bin/python bench/load.py               # faults, then 1,000 questions (about 40 s)
+    .venv/bin/python bench/load.py               # faults, then 1,000 questions (about 20 s)
     .venv/bin/python bench/load.py --soak 600    # and then 10 minutes of load rounds
 
 The bot runs as it does in production, `python -m bot run` in a child process (long polling,
