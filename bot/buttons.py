@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,10 @@ PAGE, PARAGRAPH = "a", "p"
 BUTTONS_PER_ROW = 5
 MORE_LABEL = "More \u25b8"
 BACK_LABEL = "\u25c2 Back"
+# Article positions per index, forgotten with the index (a reload replaces it).
+_ARTICLE_NUMBERS: weakref.WeakKeyDictionary[SentenceIndex, dict[int, int]] = (
+    weakref.WeakKeyDictionary()
+)
 _DATA = re.compile(r"([ap]):([0-9a-f]{8}):([0-9a-f]{10}):(\d{1,4})(?::(\d{1,6}):(\d{1,6}))?")
 
 
@@ -123,5 +128,12 @@ def _button(label: str, button: Button) -> InlineKeyboardButton:
 
 
 def _article_number(index: SentenceIndex, article: object) -> int:
-    articles: Sequence[object] = index.articles
-    return next(i for i, a in enumerate(articles) if a is article)
+    """The article's position in the index: a lookup, not a scan (a big corpus has many)."""
+    try:
+        numbers = _ARTICLE_NUMBERS.get(index)
+        if numbers is None:
+            numbers = _ARTICLE_NUMBERS[index] = {id(a): i for i, a in enumerate(index.articles)}
+    except TypeError:  # an index that cannot be weakly referenced: scan
+        articles: Sequence[object] = index.articles
+        return next(i for i, a in enumerate(articles) if a is article)
+    return numbers[id(article)]

@@ -19,12 +19,11 @@ from urllib.parse import urlsplit
 from . import __version__
 from .answer import answer
 from .config import MAX_TOP_K, Settings, read_environment
-from .corpus import load_corpus
 from .errors import BotError
 from .index import SentenceIndex
 from .logsafety import protect_logging
+from .reload import build_index
 from .render import answer_json, render_text
-from .store import load_or_build
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +40,9 @@ RUN_EXAMPLES = """examples:
   bot run --webhook-url https://bot.example.org/telegram --port 8443
 """
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# deleteWebhook/setWebhook at start-up are retried this often (1 s, then 1.5×, … apart) before
+# `bot run` gives up; a rejected token is never retried.
+BOOTSTRAP_RETRIES = 5
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,7 +142,10 @@ def chat_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def corpus_command(args: argparse.Namespace, settings: Settings) -> int:
     """List the articles, or show how one article was split into sentences and credited."""
-    index = _build_index(settings)
+    index = build_index(settings)
+    corpus = index.corpus
+    for warning in corpus.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     out = sys.stdout
     if args.sentences:
         article = index.article(args.sentences)
@@ -169,8 +174,9 @@ def corpus_command(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"  {len(article.paragraphs)} paragraphs, {sentences[article.id]} sentences", file=out
         )
-    if index.corpus.warnings:
-        print(f"\n{len(index.corpus.warnings)} file(s) skipped; see the warnings above.", file=out)
+    if corpus.warnings:
+        count = len(corpus.warnings)
+        print(f"\n{count} warning{'' if count == 1 else 's'}; see above.", file=out)
     return 0
 
 
@@ -194,7 +200,7 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
 
     from .handlers import ALLOWED_UPDATES, build_application
 
-    application = build_application(settings, index)
+    application = build_application(settings, index, reload_on_sighup=True)
     try:
         if settings.webhook_url:
             where = f"{settings.webhook_listen}:{settings.webhook_port}"
@@ -206,9 +212,12 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
                 webhook_url=settings.webhook_url,
                 secret_token=secret,
                 allowed_updates=list(ALLOWED_UPDATES),
+                bootstrap_retries=BOOTSTRAP_RETRIES,
             )
         else:
-            application.run_polling(allowed_updates=list(ALLOWED_UPDATES))
+            application.run_polling(
+                allowed_updates=list(ALLOWED_UPDATES), bootstrap_retries=BOOTSTRAP_RETRIES
+            )
     except InvalidToken:
         raise BotError(
             "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather (/token)"
@@ -237,11 +246,10 @@ def _print_sentences(index: SentenceIndex, article_id: str, out: TextIO) -> None
 
 
 def _build_index(settings: Settings) -> SentenceIndex:
-    """Load the corpus (its warnings to stderr) and its saved index, or build and save one."""
-    corpus = load_corpus(settings.corpus_dir)
-    for warning in corpus.warnings:
+    index = build_index(settings)
+    for warning in index.corpus.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    return load_or_build(settings.corpus_dir, settings.search, settings.index_cache, corpus)
+    return index
 
 
 def _lines(stream: TextIO) -> Iterator[str]:

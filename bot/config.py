@@ -20,6 +20,12 @@ LOG_LEVELS = tuple("DEBUG INFO WARNING ERROR CRITICAL".split())
 TOKEN_PATTERN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,}")
 # Telegram's rule for setWebhook's secret_token: 1-256 of these characters.
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# Article files larger than this are skipped with a warning (a news article is 5-50 kB).
+DEFAULT_MAX_ARTICLE_BYTES = 5_000_000
+# Telegram's published flood limits (python-telegram-bot's AIORateLimiter defaults).
+DEFAULT_RATE_PER_SECOND = 30.0
+DEFAULT_GROUP_RATE_PER_MINUTE = 20.0
+_ID = re.compile(r"-?\d{1,20}")
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,14 @@ class Settings:
     log_level: str = LOG_LEVELS[1]
     # Where the built index is saved; relative to the corpus folder; None: never saved.
     index_cache: Path | None = Path(DEFAULT_INDEX_CACHE)
+    # Telegram user ids allowed to use admin commands (/reload).
+    admin_user_ids: frozenset[int] = frozenset()
+    # Chats the bot answers in; None answers everyone.
+    allowed_chat_ids: frozenset[int] | None = None
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
+    # Sending limits; 0 turns a limit off (a local Bot API emulator, never real Telegram).
+    rate_limit_per_second: float = DEFAULT_RATE_PER_SECOND
+    rate_limit_per_group_minute: float = DEFAULT_GROUP_RATE_PER_MINUTE
 
     def __post_init__(self) -> None:
         if not re.match(r"https?://[^/\s]+/\S*$", self.telegram_base_url):
@@ -90,6 +104,22 @@ class Settings:
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(
                 f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}"
+            )
+        if any(user <= 0 for user in self.admin_user_ids):
+            raise ConfigError(
+                "ADMIN_USER_IDS must list user ids, which are positive (a negative id is a group)"
+            )
+        if self.max_article_bytes < 1:
+            raise ConfigError(f"MAX_ARTICLE_BYTES must be 1 or more, got {self.max_article_bytes}")
+        if self.rate_limit_per_second < 0:
+            raise ConfigError(
+                f"RATE_LIMIT_PER_SECOND must be 0 (no limit) or more, "
+                f"got {self.rate_limit_per_second}"
+            )
+        if self.rate_limit_per_group_minute < 0:
+            raise ConfigError(
+                f"RATE_LIMIT_PER_GROUP_MINUTE must be 0 (no limit) or more, "
+                f"got {self.rate_limit_per_group_minute}"
             )
 
     @property
@@ -138,6 +168,15 @@ class Settings:
             webhook_secret=env.get("WEBHOOK_SECRET", "").strip() or None,
             log_level=(env.get("LOG_LEVEL", "").strip() or cls.log_level).upper(),
             index_cache=_cache_dir(env.get("INDEX_CACHE_DIR", "").strip()),
+            admin_user_ids=_ids(env, "ADMIN_USER_IDS") or frozenset(),
+            allowed_chat_ids=_ids(env, "ALLOWED_CHAT_IDS"),
+            max_article_bytes=int(
+                _number(env, "MAX_ARTICLE_BYTES", cls.max_article_bytes, integer=True)
+            ),
+            rate_limit_per_second=_number(env, "RATE_LIMIT_PER_SECOND", cls.rate_limit_per_second),
+            rate_limit_per_group_minute=_number(
+                env, "RATE_LIMIT_PER_GROUP_MINUTE", cls.rate_limit_per_group_minute
+            ),
         )
 
 
@@ -165,3 +204,19 @@ def _number(env: Mapping[str, str], name: str, default: float, integer: bool = F
     except ValueError:
         kind = "a whole number" if integer else "a number"
         raise ConfigError(f"{name} must be {kind}, got {raw!r}") from None
+
+
+def _ids(env: Mapping[str, str], name: str) -> frozenset[int] | None:
+    """Comma-separated Telegram ids; None when the variable is unset or empty."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    pieces = [piece.strip() for piece in raw.split(",")]
+    bad = [piece for piece in pieces if not _ID.fullmatch(piece)]
+    if bad:
+        got = repr(bad[0]) if bad[0] else "an empty entry"
+        raise ConfigError(
+            f"{name} must be Telegram ids separated by commas (like 12345,-1001234567890), "
+            f"got {got}"
+        )
+    return frozenset(int(piece) for piece in pieces)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -14,6 +15,7 @@ from pathlib import Path
 import frontmatter
 import yaml
 
+from .config import DEFAULT_MAX_ARTICLE_BYTES
 from .errors import ArticleError, CorpusError
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".jsonl")
@@ -61,7 +63,7 @@ class Article:
 
 @dataclass(frozen=True)
 class Corpus:
-    """The articles that loaded, and one warning line for each file that did not."""
+    """The articles that loaded, and one warning line for each file skipped or in doubt."""
 
     articles: tuple[Article, ...]
     warnings: tuple[str, ...] = ()
@@ -83,8 +85,12 @@ class Corpus:
         return digest.hexdigest()[:16]
 
 
-def load_corpus(folder: str | Path) -> Corpus:
+def load_corpus(folder: str | Path, max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES) -> Corpus:
     """Load every article file under `folder`; report and skip the broken ones.
+
+    Links to files outside the folder and links to folders are not followed; files larger
+    than `max_article_bytes` are skipped. Each skipped file, and each title that repeats
+    another's, gets one warning.
 
     Raises:
         CorpusError: the folder is missing, or holds no article that could be loaded.
@@ -97,20 +103,25 @@ def load_corpus(folder: str | Path) -> Corpus:
             "or point CORPUS_DIR (or --corpus) at one"
         )
     articles: list[Article] = []
-    warnings: list[str] = []
+    files, warnings = _article_files(folder)
     seen_ids: set[str] = set()
     digest = hashlib.sha256()
-    for path in _article_files(folder):
+    for path in files:
+        archive = path.suffix.lower() == ".jsonl"
         try:
-            data = path.read_bytes()
+            # An archive holds many articles: the size limit applies to each of them.
+            data = path.read_bytes() if archive else _read(path, max_article_bytes)
         except OSError as exc:
             warnings.append(f"{path}: cannot be read ({exc.strerror or exc}); skipped")
+            continue
+        except ArticleError as exc:
+            warnings.append(f"{path}: {exc}; skipped")
             continue
         name = path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape")
         digest.update(b"%d:%s%d:" % (len(name), name, len(data)))
         digest.update(data)
-        if path.suffix.lower() == ".jsonl":
-            found, problems = parse_jsonl(data, path, folder)
+        if archive:
+            found, problems = parse_jsonl(data, path, folder, max_article_bytes)
             articles.extend(a for a in found if a.id not in seen_ids)
             seen_ids.update(a.id for a in found)
             warnings.extend(problems)
@@ -128,7 +139,9 @@ def load_corpus(folder: str | Path) -> Corpus:
         detail = f" ({len(warnings)} file(s) skipped, see warnings)" if warnings else ""
         raise CorpusError(
             f"No articles in {folder}{detail}; add .txt or .md files or set CORPUS_DIR",
+            warnings,
         )
+    warnings.extend(_same_titles(articles))
     return Corpus(tuple(articles), tuple(warnings), folder, digest.hexdigest())
 
 
@@ -185,7 +198,10 @@ def article_from_text(
 
 
 def parse_jsonl(
-    data: bytes, path: Path, folder: Path | None = None
+    data: bytes,
+    path: Path,
+    folder: Path | None = None,
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
 ) -> tuple[list[Article], list[str]]:
     """Read an archive file of one JSON article a line; report and skip the broken lines.
 
@@ -200,6 +216,11 @@ def parse_jsonl(
         if not raw.strip():
             continue
         try:
+            if len(raw) > max_article_bytes:
+                raise ArticleError(
+                    f"is {_size(len(raw))}, over the limit of {_size(max_article_bytes)} "
+                    "(MAX_ARTICLE_BYTES)"
+                )
             record = json.loads(raw)
             if not isinstance(record, dict):
                 raise ArticleError("is not a JSON object")
@@ -237,15 +258,72 @@ def title_from_filename(path: Path) -> str:
     return words[:1].upper() + words[1:] if words else path.name
 
 
-def _article_files(folder: Path) -> list[Path]:
-    files = []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.suffix.lower() in ARTICLE_SUFFIXES and path.is_file():
-            files.append(path)
-    return files
+def _article_files(folder: Path) -> tuple[list[Path], list[str]]:
+    """Article files under `folder`, and warnings for the links that are not followed."""
+    root = folder.resolve()
+    files: list[Path] = []
+    warnings: list[str] = []
+    for directory, folders, names in os.walk(folder):  # never descends into linked folders
+        here = Path(directory)
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        for name in folders:
+            if (here / name).is_symlink():
+                warnings.append(f"{here / name}: is a link to a folder; not followed")
+        for name in sorted(names):
+            path = here / name
+            if name.startswith(".") or path.suffix.lower() not in ARTICLE_SUFFIXES:
+                continue
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(root):
+                    warnings.append(
+                        f"{path}: is a link to {target}, outside the corpus folder; not followed"
+                    )
+                    continue
+            if not path.exists():
+                warnings.append(f"{path}: is a link to nothing; skipped")
+            elif not path.is_file():
+                warnings.append(f"{path}: is not a regular file; skipped")
+            else:
+                files.append(path)
+    return sorted(files), warnings
+
+
+def _read(path: Path, limit: int) -> bytes:
+    """The file's bytes; ArticleError when it holds more than `limit` of them."""
+    size = path.stat().st_size
+    data = b""
+    if size <= limit:
+        with path.open("rb") as file:
+            data = file.read(limit + 1)  # the file may have grown since
+    if size > limit or len(data) > limit:
+        size = max(size, len(data))
+        raise ArticleError(
+            f"is {_size(size)}, over the limit of {_size(limit)} (MAX_ARTICLE_BYTES)"
+        )
+    return data
+
+
+def _size(count: int) -> str:
+    return f"{count / 1_000_000:.3g} MB" if count >= 100_000 else f"{count:,} bytes"
+
+
+def _same_titles(articles: list[Article]) -> list[str]:
+    """One warning for each article whose title repeats an earlier article's."""
+    first: dict[str, Article] = {}
+    warnings = []
+    for article in articles:
+        key = " ".join(article.title.casefold().split())
+        if key in first:
+            other = first[key].path or first[key].id
+            warnings.append(
+                f"{article.path or article.id}: has the same title as {other} "
+                f"(\u201c{article.title}\u201d); both are loaded, but citations cannot tell "
+                "them apart: give one a title of its own"
+            )
+        else:
+            first[key] = article
+    return warnings
 
 
 def _split_header(text: str) -> tuple[dict[str, object], str]:

@@ -1,5 +1,7 @@
 """Exceptions raised by the core; the edges turn them into one clear message."""
 
+from collections.abc import Sequence
+
 
 class BotError(Exception):
     """Base class for errors a user can act on."""
@@ -10,7 +12,11 @@ class ConfigError(BotError):
 
 
 class CorpusError(BotError):
-    """Corpus folder missing, empty or unreadable."""
+    """Corpus folder missing, empty or unreadable; `warnings` say what was wrong with its files."""
+
+    def __init__(self, message: str, warnings: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.warnings = tuple(warnings)
 
 
 class ArticleError(BotError):

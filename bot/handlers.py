@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import html
 import logging
+import signal
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, MutableMapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from telegram import (
     BotCommandScopeAllGroupChats,
@@ -35,7 +37,6 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -44,18 +45,20 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
-from . import buttons
+from . import access, buttons, delivery
 from . import telegram_texts as texts
 from .answer import Answer, answer
 from .config import Settings
-from .examples import example_questions
 from .index import SentenceIndex
+from .reload import Edition, Reloader
 from .render import citation_text, paragraph_html, passage_html, render_html
 from .telegram_filters import ADDRESSED, REPLY_TO_BOT, question_text
+from .transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -66,26 +69,56 @@ ALLOWED_UPDATES = (
     Update.CALLBACK_QUERY,
     Update.INLINE_QUERY,
 )
+# "typing…" only for an answer that takes noticeable time: a quick one would spend a request
+# (and, with Telegram's limits, a share of the chat's sending budget) on a flicker.
+TYPING_AFTER_SECONDS = 1.0
 TYPING_REFRESH_SECONDS = 4  # Telegram shows "typing…" for up to 5 s
 REMEMBERED_QUESTIONS = 2000  # for "More" when the question cannot be read back from the chat
 REMEMBERED_ANSWERS_PER_CHAT = 500  # question message id -> answer message id, for edits
 INLINE_RESULTS = 5
 INLINE_CACHE_SECONDS = 10
 INLINE_TITLE_CHARS = 100
+# Answers that take less CPU time than this are worked out on the event loop: handing them to a
+# worker thread costs more than they do (bench/load.py: a fifth fewer answers a second).
+# Slower ones (a large corpus) go to a worker thread, so that other chats are served meanwhile.
+INLINE_ANSWER_SECONDS = 0.002
 
 
-@dataclass
 class Briefing:
-    """What every handler shares: the index, the settings, examples and recent questions."""
+    """What every handler shares: the edition answering now, the settings, recent questions."""
 
-    index: SentenceIndex
-    settings: Settings
-    examples: list[str]
-    questions: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    def __init__(self, settings: Settings, reloader: Reloader) -> None:
+        self.settings = settings
+        self.reloader = reloader
+        self.questions: OrderedDict[str, str] = OrderedDict()
+        self.answer_seconds = 0.0  # CPU time of one answer, smoothed over the recent ones
 
-    async def answer(self, question: str, offset: int = 0) -> Answer:
-        """Ask the core in a worker thread, so that other chats are served meanwhile."""
-        return await asyncio.to_thread(answer, question, self.index, self.settings.top_k, offset)
+    @property
+    def edition(self) -> Edition:
+        """The edition answering now; a handler reads it once, as a reload may swap it."""
+        return self.reloader.current
+
+    @property
+    def index(self) -> SentenceIndex:
+        """The current edition's index."""
+        return self.edition.index
+
+    @property
+    def examples(self) -> tuple[str, ...]:
+        """The current edition's example questions."""
+        return self.edition.examples
+
+    async def answer(
+        self, question: str, edition: Edition, offset: int = 0, k: int | None = None
+    ) -> Answer:
+        """Ask the core: on the event loop while answers are quick, else in a worker thread."""
+        args = (question, edition.index, k or self.settings.top_k, offset)
+        if self.answer_seconds < INLINE_ANSWER_SECONDS:
+            result, seconds = _timed_answer(*args)
+        else:
+            result, seconds = await asyncio.to_thread(_timed_answer, *args)
+        self.answer_seconds += 0.2 * (seconds - self.answer_seconds)
+        return result
 
     def remember(self, question: str) -> None:
         """Keep `question` for "More" presses; the oldest are forgotten first."""
@@ -101,10 +134,10 @@ class Briefing:
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Say what the briefing covers, with example questions and how to ask in groups."""
-    briefing, me = _briefing(context), context.bot.bot
+    edition, me = _briefing(context).edition, context.bot.bot
     text = texts.start_html(
-        briefing.index.articles,
-        briefing.examples,
+        edition.index.articles,
+        edition.examples,
         me.username,
         bool(me.can_read_all_group_messages),
     )
@@ -122,7 +155,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the articles with outlet, date and link."""
-    articles = _briefing(context).index.articles
+    articles = _briefing(context).edition.index.articles
     header = f"<b>The briefing</b>: {len(articles)} article{'s' if len(articles) != 1 else ''}"
     for text in texts.pack(texts.sources_blocks(articles), TEXT_LIMIT, header):
         await update.effective_message.reply_text(text)
@@ -131,6 +164,20 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer `/ask question`; without a question, say how to ask."""
     await _answer_message(update.effective_message, context)
+
+
+async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Rebuild the index from the corpus folder (admins only) and report how it went."""
+    briefing = _briefing(context)
+    message, user = update.effective_message, update.effective_user
+    if not access.is_admin(briefing.settings, user):
+        log.info("/reload refused for user %s: not in ADMIN_USER_IDS", user.id if user else "?")
+        if message.chat.type == ChatType.PRIVATE:  # in groups, silence
+            await message.reply_text(html.escape(access.ADMIN_ONLY))
+        return
+    async with _typing(message):
+        report = await briefing.reloader.reload(f"/reload from user {user.id}")
+    await message.reply_text(_plain_within_limit(report.text()), parse_mode=None)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -160,11 +207,12 @@ async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return  # not answered since start-up: a second answer would be worse than none
     question = question_text(message)
     briefing = _briefing(context)
+    edition = briefing.edition
     if question:
-        text, markup = _page(await briefing.answer(question), briefing)
+        text, markup = _page(await briefing.answer(question, edition), edition, briefing)
         briefing.remember(question)
     else:
-        text, markup = texts.usage_html(_first(briefing.examples)), None
+        text, markup = texts.usage_html(_first(edition.examples)), None
     await _ignore_unmodified(
         context.bot.edit_message_text(
             text, chat_id=message.chat_id, message_id=answer_id, reply_markup=markup
@@ -205,8 +253,9 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.answer([], cache_time=INLINE_CACHE_SECONDS, button=hint)
         return
     briefing = _briefing(context)
-    result = await asyncio.to_thread(answer, question, briefing.index, INLINE_RESULTS)
-    edition = buttons.edition(briefing.index.corpus.fingerprint)
+    current = briefing.edition
+    result = await briefing.answer(question, current, k=INLINE_RESULTS)
+    edition = buttons.edition(current.index.corpus.fingerprint)
     results = []
     for passage in result.passages:
         quote = passage_html(passage)
@@ -266,14 +315,33 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
 # --- Application ---
 
 
+class _BriefingApplication(Application):
+    """PTB's Application, closing its HTTP clients when start-up fails (PTB leaves them open)."""
+
+    transports: tuple[BaseRequest, ...] = ()
+
+    async def initialize(self) -> None:
+        """Initialise as PTB does; if that fails (a rejected token), close the clients first."""
+        try:
+            await super().initialize()
+        except Exception:
+            for transport in self.transports:
+                await transport.shutdown()
+            raise
+
+
 def build_application(
     settings: Settings,
     index: SentenceIndex,
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    reload_on_sighup: bool = False,
 ) -> Application:
-    """Build the bot around a ready index; `request`s replace the HTTP layer (tests)."""
+    """Build the bot around a ready index; `request`s replace the HTTP layer (tests).
+
+    With `reload_on_sighup`, SIGHUP rebuilds the index as /reload does (for `bot run`).
+    """
     builder = (
         ApplicationBuilder()
         .token(settings.require_token())
@@ -286,34 +354,45 @@ def build_application(
                 allow_sending_without_reply=True,
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=1))
+        .rate_limiter(delivery.rate_limiter(settings))
         # Answers in one chat must not wait for another chat's flood-control pause.
         .concurrent_updates(True)
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
     )
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    transports = (request or AiohttpRequest(), get_updates_request or AiohttpRequest(1))
+    builder = builder.request(transports[0]).get_updates_request(transports[1])
+    builder = builder.application_class(_BriefingApplication)
     application = builder.build()
-    application.bot_data["briefing"] = Briefing(index, settings, example_questions(index))
+    application.transports = transports
+    application.bot_data["reload_on_sighup"] = reload_on_sighup
+    application.bot_data["briefing"] = Briefing(settings, Reloader(settings, Edition.of(index)))
 
-    new = filters.UpdateType.MESSAGE  # edits go to edited_question only
+    # Edits go to edited_question only; a channel's posts copied into its discussion group are
+    # not questions.
+    new = filters.UpdateType.MESSAGE & ~filters.IS_AUTOMATIC_FORWARD
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     not_via_bot = ~filters.ViaBot(allow_empty=True)  # inline results someone shared
+    # In a group, a forwarded message's mention or reply was meant for another chat.
+    addressed = groups & ADDRESSED & ~filters.FORWARDED
+
+    # Chats outside ALLOWED_CHAT_IDS: told once that the bot is private, then ignored.
+    application.add_handler(TypeHandler(Update, access.gate), group=-1)
 
     # Commands: /cmd and /cmd@ThisBot, never /cmd@OtherBot.
     application.add_handler(CommandHandler("start", start, filters=new))
     application.add_handler(CommandHandler("help", help_command, filters=new))
     application.add_handler(CommandHandler("sources", sources, filters=new))
     application.add_handler(CommandHandler("ask", ask, filters=new))
+    application.add_handler(CommandHandler("reload", reload_command, filters=new))
     application.add_handler(MessageHandler(new & private & filters.COMMAND, unknown_command))
 
     # Questions: anything in private; in groups only replies to the bot and mentions of it.
     text = new & filters.TEXT & ~filters.COMMAND & not_via_bot
-    application.add_handler(MessageHandler(text & (private | (groups & ADDRESSED)), text_message))
+    application.add_handler(MessageHandler(text & (private | addressed), text_message))
     other = new & ~filters.TEXT & ~filters.StatusUpdate.ALL & not_via_bot
-    application.add_handler(MessageHandler(other & (private | (groups & REPLY_TO_BOT)), not_text))
+    to_bot = groups & REPLY_TO_BOT & ~filters.FORWARDED
+    application.add_handler(MessageHandler(other & (private | to_bot), not_text))
     application.add_handler(
         MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, edited_question)
     )
@@ -339,7 +418,14 @@ async def _post_init(application: Application) -> None:
             await bot.set_my_commands(commands, scope=scope)
         except TelegramError as exc:
             log.warning("Telegram refused the %s command menu (%s); running on", scope.type, exc)
-    index = _briefing_of(application).index
+    briefing = _briefing_of(application)
+    if application.bot_data.get("reload_on_sighup") and hasattr(signal, "SIGHUP"):
+
+        def on_sighup() -> None:
+            application.create_task(briefing.reloader.reload("SIGHUP"), name="reload")
+
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_sighup)
+    index = briefing.edition.index
     log.info(
         "@%s ready: %d article(s), corpus %s",
         bot.username,
@@ -348,20 +434,36 @@ async def _post_init(application: Application) -> None:
     )
 
 
+async def _post_shutdown(application: Application) -> None:
+    """Give SIGHUP back to the default handler."""
+    if application.bot_data.get("reload_on_sighup") and hasattr(signal, "SIGHUP"):
+        with contextlib.suppress(RuntimeError, ValueError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+
+
 # --- Helpers ---
+
+
+def _plain_within_limit(text: str) -> str:
+    """Plain text cut to fit one message (UTF-16 units, as Telegram counts)."""
+    if texts.utf16_length(text) <= TEXT_LIMIT:
+        return text
+    units = text.encode("utf-16-le")[: 2 * (TEXT_LIMIT - 1)]
+    return units.decode("utf-16-le", errors="ignore") + "\u2026"  # a split pair is dropped
 
 
 async def _answer_message(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Reply to `message` with the answer to its question, or with how to ask."""
     briefing = _briefing(context)
+    edition = briefing.edition
     question = question_text(message)
     if not question:
-        usage = texts.usage_html(_first(briefing.examples))
+        usage = texts.usage_html(_first(edition.examples))
         await message.reply_text(usage, do_quote=True)
         return
     async with _typing(message):
-        result = await briefing.answer(question)
-    text, markup = _page(result, briefing)
+        result = await briefing.answer(question, edition)
+    text, markup = _page(result, edition, briefing)
     sent = await message.reply_text(text, reply_markup=markup, do_quote=True)
     briefing.remember(question)
     answers = _answers(context)
@@ -370,7 +472,9 @@ async def _answer_message(message: Message, context: ContextTypes.DEFAULT_TYPE) 
         answers.popitem(last=False)
 
 
-def _page(result: Answer, briefing: Briefing) -> tuple[str, InlineKeyboardMarkup | None]:
+def _page(
+    result: Answer, edition: Edition, briefing: Briefing
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """One message for an answer: as many passages as fit, with the buttons that apply."""
     if not result.passages:
         return f"{html.escape(result.message or '')}\n{texts.HELP_POINTER}", None
@@ -378,14 +482,15 @@ def _page(result: Answer, briefing: Briefing) -> tuple[str, InlineKeyboardMarkup
         messages = render_html(replace(result, passages=result.passages[:shown]), TEXT_LIMIT)
         if len(messages) == 1:
             break
-    keyboard = buttons.answer_keyboard(result, shown, briefing.index, briefing.settings.top_k)
+    keyboard = buttons.answer_keyboard(result, shown, edition.index, briefing.settings.top_k)
     return messages[0], keyboard
 
 
 async def _press(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     """Carry out a button press; return a toast for the user, or None."""
     briefing = _briefing(context)
-    index = briefing.index
+    edition = briefing.edition
+    index = edition.index
     pressed = buttons.parse(query.data)
     if pressed is None:
         return texts.UNKNOWN_BUTTON
@@ -413,10 +518,10 @@ async def _press(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> st
     question = _asked(message, pressed.question_key, briefing)
     if question is None:
         return texts.FORGOTTEN
-    result = await briefing.answer(question, pressed.offset)
+    result = await briefing.answer(question, edition, pressed.offset)
     if not result.passages:
         return texts.NO_MORE
-    text, markup = _page(result, briefing)
+    text, markup = _page(result, edition, briefing)
     await _ignore_unmodified(message.edit_text(text, reply_markup=markup))
     return None
 
@@ -433,15 +538,15 @@ def _asked(answer_message: Message, key: str, briefing: Briefing) -> str | None:
 
 @contextlib.asynccontextmanager
 async def _typing(message: Message) -> AsyncIterator[None]:
-    """Show "typing…" in the chat while the body runs; failures only cost the indicator."""
+    """Show "typing…" once the body has run a while, until it ends; failures cost only that."""
 
-    async def refresh() -> None:
+    async def show() -> None:
+        await asyncio.sleep(TYPING_AFTER_SECONDS)
         while True:
-            await asyncio.sleep(TYPING_REFRESH_SECONDS)
             await _send_typing(message)
+            await asyncio.sleep(TYPING_REFRESH_SECONDS)
 
-    await _send_typing(message)
-    task = asyncio.create_task(refresh())
+    task = asyncio.create_task(show())
     try:
         yield
     finally:
@@ -501,5 +606,14 @@ def _briefing_of(application: Application) -> Briefing:
     return application.bot_data["briefing"]
 
 
-def _first(items: list[str]) -> str | None:
+def _first(items: tuple[str, ...]) -> str | None:
     return items[0] if items else None
+
+
+def _timed_answer(
+    question: str, index: SentenceIndex, k: int, offset: int
+) -> tuple[Answer, float]:
+    """The core's answer, and the CPU time it took (waiting for the GIL does not count)."""
+    started = time.thread_time()
+    result = answer(question, index, k, offset)
+    return result, time.thread_time() - started

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from telegram import Message, MessageEntity
 from telegram.ext import filters
 
@@ -40,8 +42,21 @@ def question_text(message: Message) -> str:
     for entity in sorted(cuts, key=lambda e: e.offset, reverse=True):
         start, end = 2 * entity.offset, 2 * (entity.offset + entity.length)
         units = units[:start] + b" \x00" + units[end:]
-    question = " ".join(units.decode("utf-16-le", errors="replace").split())
+    question = " ".join(_visible(units.decode("utf-16-le", errors="replace")).split())
     return question.lstrip(_LEADING_PUNCTUATION).strip()
+
+
+def _visible(text: str) -> str:
+    """Drop invisible format and control characters (zero-width space, bidi marks, BEL, ESC).
+
+    Control characters that are white space become spaces; a zero-width space inside a word
+    ("To\u200bkyo") then no longer splits it.
+    """
+    return "".join(
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf")
+    )
 
 
 def _bot_mentions(message: Message) -> list[MessageEntity]:

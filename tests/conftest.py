@@ -27,6 +27,11 @@ SETTINGS_VARS = (
     "WEBHOOK_SECRET",
     "LOG_LEVEL",
     "INDEX_CACHE_DIR",
+    "ADMIN_USER_IDS",
+    "ALLOWED_CHAT_IDS",
+    "MAX_ARTICLE_BYTES",
+    "RATE_LIMIT_PER_SECOND",
+    "RATE_LIMIT_PER_GROUP_MINUTE",
 )
 
 # A tiny newsroom: five articles with mostly distinct words and known answers.
@@ -72,6 +77,12 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Saved indexes go to this test's folder, never into the repository's corpus/.
     monkeypatch.setenv("INDEX_CACHE_DIR", str(tmp_path / "index-cache"))
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _no_retry_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Send retries without their pauses, so that fault tests do not sleep."""
+    monkeypatch.setattr("bot.delivery.RETRY_DELAYS", (0.0, 0.0, 0.0, 0.0))
 
 
 @pytest.fixture

@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Update
@@ -21,6 +23,8 @@ BOT_USERNAME = "BriefingTestBot"
 TOKEN = "7000001:AAFakeTokenForTestsOnly_abcdefghijklmnop"
 USER = {"id": 501, "is_bot": False, "first_name": "Ana", "username": "ana"}
 OTHER_USER = {"id": 502, "is_bot": False, "first_name": "Ben"}
+# Telegram's placeholder sender of messages sent on behalf of a channel.
+CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Briefing", "username": BOT_USERNAME}
 PRIVATE = {"id": 501, "type": "private", "first_name": "Ana"}
 GROUP = {"id": -100200, "type": "group", "title": "Newsroom"}
@@ -43,7 +47,9 @@ class RecordingRequest(BaseRequest):
 
     `failures` maps a method name to (HTTP status, description) for calls that should fail,
     `failure_parameters` adds the Bot API's `parameters` (e.g. retry_after) to such a failure,
-    and `raises` maps a method name to an exception the transport raises (timeouts).
+    `raises` maps a method name to an exception the transport raises (timeouts), and `flaky`
+    maps a method name to failures (an exception, or HTTP status and description) used up one
+    a call, after which calls succeed.
     """
 
     def __init__(self, **me: Any) -> None:
@@ -52,6 +58,7 @@ class RecordingRequest(BaseRequest):
         self.failures: dict[str, tuple[int, str]] = {}
         self.failure_parameters: dict[str, dict[str, Any]] = {}
         self.raises: dict[str, Exception] = {}
+        self.flaky: dict[str, list[Exception | tuple[int, str]]] = {}
         self.me = {
             **BOT_USER,
             "can_join_groups": True,
@@ -86,6 +93,13 @@ class RecordingRequest(BaseRequest):
         self.calls.append(Call(name, params))
         if name in self.raises:
             raise self.raises[name]
+        if self.flaky.get(name):
+            failure = self.flaky[name].pop(0)
+            if isinstance(failure, Exception):
+                raise failure
+            status, description = failure
+            body = {"ok": False, "error_code": status, "description": description}
+            return status, json.dumps(body).encode()
         if name in self.failures:
             status, description = self.failures[name]
             body = {"ok": False, "error_code": status, "description": description}
@@ -126,14 +140,37 @@ class RecordingRequest(BaseRequest):
         self.calls.clear()
 
 
-async def started(fake: RecordingRequest, index: SentenceIndex) -> Application:
+async def started(
+    fake: RecordingRequest, index: SentenceIndex, settings: Settings | None = None
+) -> Application:
     """An initialised application (getMe done) whose Bot API is `fake`, with its record clear."""
-    app = build_application(
-        Settings(telegram_bot_token=TOKEN), index, request=fake, get_updates_request=fake
-    )
+    settings = replace(settings or Settings(), telegram_bot_token=TOKEN)
+    app = build_application(settings, index, request=fake, get_updates_request=fake)
     await app.initialize()
     fake.clear()
     return app
+
+
+def slow_answers(monkeypatch: Any, fake: RecordingRequest, typing_calls: int = 1) -> None:
+    """Make every answer take until "typing…" has been sent `typing_calls` times.
+
+    Answers then run in a worker thread (as a slow corpus's do) while the event loop sends the
+    indicator at once instead of after a second.
+    """
+    import bot.handlers
+
+    real = bot.handlers.answer
+    monkeypatch.setattr(bot.handlers, "TYPING_AFTER_SECONDS", 0)
+    monkeypatch.setattr(bot.handlers, "TYPING_REFRESH_SECONDS", 0.01)
+    monkeypatch.setattr(bot.handlers, "INLINE_ANSWER_SECONDS", 0)
+
+    def waiting(*args: Any, **kwargs: Any):
+        deadline = time.monotonic() + 30
+        while len(fake.sent("sendChatAction")) < typing_calls and time.monotonic() < deadline:
+            threading.Event().wait(0.001)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bot.handlers, "answer", waiting)
 
 
 def entities(text: str) -> list[dict[str, Any]]:

@@ -90,3 +90,61 @@ def test_malformed_webhook_secret_is_not_quoted() -> None:
     with pytest.raises(ConfigError, match="WEBHOOK_SECRET must be 1-256 characters") as caught:
         Settings.from_env({"WEBHOOK_SECRET": "has spaces and ümlauts"})
     assert "spaces" not in str(caught.value)
+
+
+def test_access_and_limit_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.admin_user_ids == frozenset()
+    assert settings.allowed_chat_ids is None  # everyone
+    assert settings.max_article_bytes == 5_000_000
+    assert (settings.rate_limit_per_second, settings.rate_limit_per_group_minute) == (30, 20)
+
+
+def test_id_lists_and_limits_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "ADMIN_USER_IDS": " 501, 502 ",
+            "ALLOWED_CHAT_IDS": "501,-1001234567890",
+            "MAX_ARTICLE_BYTES": "1000",
+            "RATE_LIMIT_PER_SECOND": "0",
+            "RATE_LIMIT_PER_GROUP_MINUTE": "0",
+        }
+    )
+    assert settings.admin_user_ids == {501, 502}
+    assert settings.allowed_chat_ids == {501, -1001234567890}
+    assert settings.max_article_bytes == 1000
+    assert (settings.rate_limit_per_second, settings.rate_limit_per_group_minute) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ADMIN_USER_IDS": "501;502"}, "ADMIN_USER_IDS must be Telegram ids separated by commas"),
+        ({"ADMIN_USER_IDS": "@ana"}, r"ADMIN_USER_IDS must be .* got '@ana'"),
+        ({"ADMIN_USER_IDS": "-100200"}, "ADMIN_USER_IDS must list user ids, which are positive"),
+        ({"ALLOWED_CHAT_IDS": "501,,502"}, "ALLOWED_CHAT_IDS must be .* got an empty entry"),
+        ({"ALLOWED_CHAT_IDS": "1.5"}, r"ALLOWED_CHAT_IDS must be .* got '1.5'"),
+        ({"MAX_ARTICLE_BYTES": "5MB"}, "MAX_ARTICLE_BYTES must be a whole number, got '5MB'"),
+        ({"MAX_ARTICLE_BYTES": "0"}, "MAX_ARTICLE_BYTES must be 1 or more, got 0"),
+        ({"RATE_LIMIT_PER_SECOND": "-1"}, "RATE_LIMIT_PER_SECOND must be 0 .* or more"),
+        ({"RATE_LIMIT_PER_GROUP_MINUTE": "x"}, "RATE_LIMIT_PER_GROUP_MINUTE must be a number"),
+    ],
+    ids=["semicolons", "username", "group-as-admin", "empty-entry", "decimal", "size-unit",
+         "size-zero", "rate-negative", "group-rate-word"],
+)  # fmt: skip
+def test_malformed_access_and_limit_settings(env: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)
+
+
+def test_malformed_id_list_stops_bot_run_with_one_line(capsys, monkeypatch) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("ALLOWED_CHAT_IDS", "501, the newsroom")
+    assert main(["run"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "error: ALLOWED_CHAT_IDS must be Telegram ids separated by commas "
+        "(like 12345,-1001234567890), got 'the newsroom'\n"
+    )

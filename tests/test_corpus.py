@@ -162,3 +162,120 @@ def test_jsonl_archive_articles(tmp_path: Path) -> None:
         "is not a JSON object; skipped",
     ]
     assert "archive.jsonl line 3" in corpus.warnings[0]
+
+
+# --- File safety ---
+
+
+def test_article_over_the_size_limit_is_skipped_with_size_and_limit(news_dir: Path) -> None:
+    big = news_dir / "huge.txt"
+    paragraph = "The council met again today and talked about the harbour budget. " * 30
+    with big.open("w", encoding="utf-8") as out:
+        while out.tell() < 20_000_000:  # a 20 MB article
+            out.write(paragraph + "\n\n")
+    corpus = load_corpus(news_dir)
+    assert len(corpus.articles) == 5
+    (line,) = corpus.warnings
+    assert line == f"{big}: is 20 MB, over the limit of 5 MB (MAX_ARTICLE_BYTES); skipped"
+
+
+def test_the_size_limit_is_a_setting(news_dir: Path) -> None:
+    corpus = load_corpus(news_dir, max_article_bytes=200)
+    assert {a.id for a in corpus.articles} == {"orchestra", "vaccines", "budget"}
+    assert f"{news_dir / 'harbour.md'}: is 416 bytes, over the limit of 200 bytes" in "".join(
+        corpus.warnings
+    )
+
+
+def test_link_to_a_file_outside_the_corpus_is_not_followed(news_dir: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("The launch codes are hidden under the mat.", encoding="utf-8")
+    (news_dir / "leak.txt").symlink_to(secret)
+    corpus = load_corpus(news_dir)
+    assert "leak" not in {a.id for a in corpus.articles}
+    (line,) = corpus.warnings
+    assert line == (
+        f"{news_dir / 'leak.txt'}: is a link to {secret.resolve()}, outside the corpus folder; "
+        "not followed"
+    )
+
+
+def test_links_inside_the_corpus_are_followed_links_to_folders_are_not(
+    news_dir: Path, tmp_path: Path
+) -> None:
+    (news_dir / "floods-again.txt").symlink_to(news_dir / "floods.txt")
+    outside = tmp_path / "more"
+    outside.mkdir()
+    (outside / "extra.txt").write_text("An extra article about tides.", encoding="utf-8")
+    (news_dir / "more").symlink_to(outside, target_is_directory=True)
+    (news_dir / "gone.txt").symlink_to(tmp_path / "news" / "nothing-here.txt")
+    corpus = load_corpus(news_dir)
+    ids = {a.id for a in corpus.articles}
+    assert "floods-again" in ids and "more/extra" not in ids
+    assert sorted(corpus.warnings) == sorted(
+        [
+            f"{news_dir / 'more'}: is a link to a folder; not followed",
+            f"{news_dir / 'gone.txt'}: is a link to nothing; skipped",
+        ]
+    )
+
+
+def test_a_named_pipe_is_never_opened(news_dir: Path) -> None:
+    import os
+
+    os.mkfifo(news_dir / "pipe.txt")  # reading it would block for ever
+    corpus = load_corpus(news_dir)
+    assert corpus.warnings == (f"{news_dir / 'pipe.txt'}: is not a regular file; skipped",)
+
+
+def test_duplicate_titles_load_both_with_a_warning(news_dir: Path) -> None:
+    (news_dir / "bridge2.md").write_text(
+        "---\ntitle: Harbour Bridge  reopens\n---\nTraffic returned to the bridge on Sunday.\n",
+        encoding="utf-8",
+    )
+    corpus = load_corpus(news_dir)
+    assert {"harbour", "bridge2"} <= {a.id for a in corpus.articles}
+    (line,) = corpus.warnings
+    assert line == (
+        f"{news_dir / 'harbour.md'}: has the same title as {news_dir / 'bridge2.md'} "
+        "(\u201cHarbour bridge reopens\u201d); both are loaded, but citations cannot tell them "
+        "apart: give one a title of its own"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "article_id", "title"),
+    [
+        ("harbour news 2024.txt", "harbour news 2024", "Harbour news 2024"),
+        ("Überschwemmung in Köln.md", "Überschwemmung in Köln", "Überschwemmung in Köln"),
+        ("洪水.txt", "洪水", "洪水"),
+    ],
+    ids=["spaces", "umlauts", "cjk"],
+)
+def test_file_names_with_spaces_or_unicode(
+    news_dir: Path, name: str, article_id: str, title: str
+) -> None:
+    (news_dir / name).write_text("The river rose by two metres overnight.", encoding="utf-8")
+    article = next(a for a in load_corpus(news_dir).articles if a.id == article_id)
+    assert article.title == title
+    assert article.body == "The river rose by two metres overnight."
+
+
+def test_folder_of_broken_files_names_them_in_the_error(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes(b"\x00binary")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(tmp_path)
+    assert caught.value.warnings == (
+        f"{tmp_path / 'a.txt'}: looks like a binary file, not text; skipped",
+    )
+
+
+def test_the_size_limit_applies_to_each_article_of_an_archive(tmp_path: Path) -> None:
+    big = "word " * 400
+    lines = ['{"id": "small", "text": "A short piece."}', f'{{"id": "big", "text": "{big}"}}']
+    (tmp_path / "archive.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    corpus = load_corpus(tmp_path, max_article_bytes=1000)
+    assert [a.id for a in corpus.articles] == ["archive/small"]
+    (warning,) = corpus.warnings
+    assert "archive.jsonl line 2: is 2,0" in warning and "MAX_ARTICLE_BYTES" in warning

@@ -21,6 +21,7 @@ CORE = [
     "config",
     "errors",
 ]
+TELEGRAM_FREE = [*CORE, "reload"]  # reload is an edge for the bot and the CLI alike
 
 
 def subcommands() -> dict:
@@ -48,10 +49,25 @@ def test_every_setting_is_in_env_example_and_readme() -> None:
 
 def test_env_example_holds_no_secret() -> None:
     example = (REPO / ".env.example").read_text(encoding="utf-8")
-    assert re.search(r"^TELEGRAM_BOT_TOKEN=\s*$", example, flags=re.MULTILINE)
+    for name in ("TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET"):
+        assert re.search(rf"^{name}=\s*$", example, flags=re.MULTILINE), name
+    assert not re.search(r"\d{5,}:[A-Za-z0-9_-]{30,}", example)  # nothing token-shaped
 
 
-@pytest.mark.parametrize("module", CORE)
+def test_dotenv_is_ignored_by_git() -> None:
+    import shutil
+    import subprocess
+
+    assert ".env" in (REPO / ".gitignore").read_text(encoding="utf-8").split()
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    check = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=REPO, check=False)
+    assert check.returncode == 0
+    example = subprocess.run(["git", "check-ignore", "-q", ".env.example"], cwd=REPO)
+    assert example.returncode == 1  # tracked, as it should be
+
+
+@pytest.mark.parametrize("module", TELEGRAM_FREE)
 def test_core_imports_neither_telegram_nor_the_edges(module: str) -> None:
     tree = ast.parse((REPO / "bot" / f"{module}.py").read_text(encoding="utf-8"))
     imported = set()

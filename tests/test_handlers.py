@@ -80,8 +80,7 @@ def keyboard(params: dict) -> list[tuple[str, str]]:
 
 async def test_private_question_is_answered_quoting_it(app, fake) -> None:
     await send(app, message=tf.message(QUESTION))
-    assert fake.methods() == ["sendChatAction", "sendMessage"]
-    assert fake.sent("sendChatAction")[0] == {"chat_id": tf.PRIVATE["id"], "action": "typing"}
+    assert fake.methods() == ["sendMessage"]  # quick: no "typing…" first
     reply = the_reply(fake)
     assert reply["chat_id"] == tf.PRIVATE["id"]
     assert reply["reply_parameters"]["message_id"] == 100
@@ -90,6 +89,40 @@ async def test_private_question_is_answered_quoting_it(app, fake) -> None:
     shown = visible(reply["text"])
     assert FLED in shown and RED_CROSS in shown and ALEPPO_TITLE in shown
     assert reply["text"].startswith("<blockquote><b>1.</b> ")
+
+
+async def test_slow_answer_shows_typing_until_it_is_sent(app, fake, monkeypatch) -> None:
+    tf.slow_answers(monkeypatch, fake, typing_calls=2)
+    await send(app, message=tf.message(QUESTION))
+    methods = fake.methods()
+    assert methods[:2] == ["sendChatAction", "sendChatAction"]  # shown, then refreshed
+    assert methods[-1] == "sendMessage" and set(methods[:-1]) == {"sendChatAction"}
+    assert fake.sent("sendChatAction")[0] == {"chat_id": tf.PRIVATE["id"], "action": "typing"}
+    assert FLED in visible(the_reply(fake)["text"])
+
+
+async def test_quick_answers_run_on_the_event_loop_slow_ones_in_a_thread(
+    app, fake, monkeypatch
+) -> None:
+    import threading
+
+    import bot.handlers
+
+    threads = []
+    real = bot.handlers.answer
+
+    def recording(*args, **kwargs):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bot.handlers, "answer", recording)
+    briefing = app.bot_data["briefing"]
+    await send(app, message=tf.message(QUESTION))
+    briefing.answer_seconds = 0.5  # as after a few slow answers
+    await send(app, update_id=2, message=tf.message(QUESTION, message_id=101))
+    assert threads == [True, False]
+    assert briefing.answer_seconds < 0.5  # the quick answer pulled the average down
+    assert len(fake.sent()) == 2
 
 
 async def test_answer_has_a_paragraph_button_per_passage(app, fake) -> None:
@@ -177,7 +210,7 @@ async def test_group_answers_only_when_addressed(app, fake, fields: dict, answer
     if not answered:
         assert fake.methods() == []
         return
-    assert fake.methods() == ["sendChatAction", "sendMessage"]
+    assert fake.methods() == ["sendMessage"]
     reply = the_reply(fake)
     assert reply["chat_id"] == tf.GROUP["id"]
     assert reply["reply_parameters"]["message_id"] == 100
@@ -212,7 +245,8 @@ TOPIC_CREATED = tf.bot_message(
 )
 
 
-async def test_forum_topic_answer_stays_in_the_topic(app, fake) -> None:
+async def test_forum_topic_answer_stays_in_the_topic(app, fake, monkeypatch) -> None:
+    tf.slow_answers(monkeypatch, fake)
     await send(
         app,
         message=tf.message(
@@ -616,14 +650,14 @@ async def test_forbidden_forgets_the_chat(app, fake) -> None:
 
 
 async def test_retry_after_is_logged(app, fake, caplog) -> None:
-    # The rate limiter waits the second out and tries once more before giving up.
+    # The rate limiter waits the second out and tries twice more before giving up.
     fake.failures["sendMessage"] = (429, "Too Many Requests: retry after 1")
     fake.failure_parameters["sendMessage"] = {"retry_after": 1}
     with caplog.at_level(logging.WARNING):
         await send(app, message=tf.message(QUESTION))
     messages = [r.getMessage() for r in caplog.records if r.name == "bot.handlers"]
     assert len(messages) == 1 and messages[0].startswith("Telegram flood control")
-    assert len(fake.sent()) == 2
+    assert len(fake.sent()) == 3
 
 
 @pytest.mark.parametrize(
@@ -666,7 +700,7 @@ async def test_unexpected_error_behind_a_button_is_a_toast(paged_app, fake, monk
 async def test_unexpected_error_in_a_group_stays_quiet(app, fake, monkeypatch) -> None:
     monkeypatch.setattr("bot.handlers.answer", lambda *a, **k: 1 / 0)
     await send(app, message=tf.message(f"/ask {QUESTION}", chat=tf.GROUP))
-    assert fake.methods() == ["sendChatAction"]
+    assert fake.methods() == []
 
 
 def test_build_application_refuses_a_missing_token(aleppo_index) -> None:

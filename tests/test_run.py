@@ -102,7 +102,10 @@ def test_bad_run_flags_are_one_line_exit_1(
 
 
 class ScriptedBotApi(ThreadingHTTPServer):
-    """Just enough Bot API for one question: the answer is refused (403) to exercise errors."""
+    """Just enough Bot API for one question: the answer is refused (403) to exercise errors.
+
+    After the question, the long poll meets trouble: one 502 and one dropped connection.
+    """
 
     daemon_threads = True
 
@@ -110,6 +113,7 @@ class ScriptedBotApi(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _ScriptedHandler)
         self.calls: list[tuple[str, dict]] = []
         self.reject_token = False
+        self.poll_faults = ["502", "drop"]
         self.pending_updates = [
             {
                 "update_id": 1,
@@ -136,6 +140,11 @@ class ScriptedBotApi(ThreadingHTTPServer):
             return 200, {"ok": True, "result": me}
         if method == "getUpdates":
             updates, self.pending_updates = self.pending_updates, []
+            if not updates and self.poll_faults and len(self.calls) > 3:
+                fault = self.poll_faults.pop(0)
+                if fault == "drop":
+                    return 0, {}
+                return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
             if not updates:
                 time.sleep(0.2)  # a short long-poll
             return 200, {"ok": True, "result": updates}
@@ -157,6 +166,9 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
         else:
             params = dict(parse_qsl(body))
         status, payload = self.server.reply(self.path.rsplit("/", 1)[-1], params)
+        if status == 0:  # drop the connection without a reply
+            self.close_connection = True
+            return
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -203,7 +215,9 @@ class BotProcess:
         self._queue.put(None)
 
     def wait_for(self, fragment: str) -> None:
-        """Read output until a line holds `fragment`; fail showing the output if none does."""
+        """Read output until a line holds `fragment` (maybe one read already); else fail."""
+        if any(fragment in line for line in self.lines):
+            return
         deadline = time.monotonic() + DEADLINE_SECONDS
         while time.monotonic() < deadline:
             try:
@@ -250,17 +264,23 @@ def assert_no_secret(output: str) -> None:
     assert TOKEN not in output
     assert TOKEN.split(":")[1] not in output
     assert SECRET not in output
+    assert "<redacted>" in output  # where they would have been
 
 
 def test_polling_run_never_logs_the_token(bot_api: ScriptedBotApi) -> None:
     bot = BotProcess(bot_env(bot_api))
     bot.wait_for("Telegram refused (message in chat 42)")
+    bot.wait_for("Network error talking to Telegram (while polling): Bad Gateway")
+    bot.wait_for("Network error talking to Telegram (while polling): aiohttp.")
+    bot.process.send_signal(signal.SIGHUP)
+    bot.wait_for("Reloaded in ")
     code = bot.stop()
     assert code == 0, bot.output
     methods = [m for m, _ in bot_api.calls]
     assert methods[:1] == ["getMe"] and "sendMessage" in methods
     assert "Telegram refused the all_private_chats command menu" in bot.output
     assert "Application is stopping" in bot.output or "Shutting down" in bot.output
+    assert "Traceback" not in bot.output
     assert_no_secret(bot.output)
 
 
@@ -286,6 +306,7 @@ def test_webhook_run_never_logs_the_token_or_the_secret(bot_api: ScriptedBotApi)
             "text": QUESTION,
         },
     }
+    assert post_update(port, update, None) == 403  # no secret header
     assert post_update(port, update, "wrong-secret") == 403
     assert post_update(port, update, SECRET) == 200
     bot.wait_for("Telegram refused (message in chat 42)")
@@ -297,12 +318,13 @@ def test_webhook_run_never_logs_the_token_or_the_secret(bot_api: ScriptedBotApi)
     assert_no_secret(bot.output)
 
 
-def post_update(port: int, update: dict, secret: str) -> int:
+def post_update(port: int, update: dict, secret: str | None) -> int:
     """POST an update as Telegram would; retry while the webhook server is still starting."""
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/hook",
-        data=json.dumps(update).encode(),
-        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+        f"http://127.0.0.1:{port}/hook", data=json.dumps(update).encode(), headers=headers
     )
     deadline = time.monotonic() + DEADLINE_SECONDS
     while True:
