@@ -10,6 +10,8 @@ import numpy as np
 
 from .text import term_key
 
+# Term lookups remembered per model before the memory is cleared.
+REMEMBERED_LOOKUPS = 100_000
 # Streams longer than this are sorted in sixteen slices by their keys' top four bits.
 SORT_SLICE = 4_000_000
 BUCKET_SHIFT = 60
@@ -50,6 +52,8 @@ class Bm25:
         self.idf = idf  # float64[V]
         self.norm = norm  # float64[N]: k1 * (1 - b + b * length / average length)
         self.k1 = k1
+        # Term lookups already made (key -> index or None): questions repeat their words.
+        self._found: dict[int, int | None] = {}
 
     @property
     def n_documents(self) -> int:
@@ -163,8 +167,14 @@ class Bm25:
     def term(self, term: str | int) -> int | None:
         """Index of a term (string or key) in the vocabulary, or None."""
         key = term_key(term) if isinstance(term, str) else term
-        i = int(np.searchsorted(self.keys, key))
-        return i if i < len(self.keys) and self.keys[i] == key else None
+        found = self._found.get(key, -1)
+        if found == -1:
+            i = int(np.searchsorted(self.keys, key))
+            found = i if i < len(self.keys) and self.keys[i] == key else None
+            if len(self._found) >= REMEMBERED_LOOKUPS:
+                self._found.clear()
+            self._found[key] = found
+        return found
 
     def __contains__(self, term: object) -> bool:
         return isinstance(term, str | int) and self.term(term) is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import textwrap
+from functools import lru_cache
 from collections.abc import Callable, Sequence
 
 from .answer import Answer, Passage
@@ -48,14 +49,22 @@ def citation_html(passage: Passage) -> str:
 
 def highlight(text: str, terms: frozenset[str], mark: Callable[[str], str]) -> list[str]:
     """Split `text` into pieces, passing words whose terms the question holds through `mark`."""
+    if not terms:
+        return [text]
     pieces, last = [], 0
     for match in _WORD.finditer(text):
-        if terms.intersection(tokenize(match.group())):
+        if not terms.isdisjoint(_terms_of(match.group())):
             pieces.append(text[last : match.start()])
             pieces.append(mark(match.group()))
             last = match.end()
     pieces.append(text[last:])
     return pieces
+
+
+@lru_cache(maxsize=65_536)
+def _terms_of(word: str) -> tuple[str, ...]:
+    """The terms of one word as written; words repeat from answer to answer, so remembered."""
+    return tuple(tokenize(word))
 
 
 def render_text(
