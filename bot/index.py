@@ -540,6 +540,8 @@ def _analyse_all(
 ) -> list[_Part]:
     """Analyse every article, in chunks, with a worker process per core when it pays."""
     global _WORK
+    if not articles:
+        return [_Part()]
     size = sum(len(a.body) for a in articles)
     chunk = max(1, min(500, len(articles) // 64 or 1))
     ranges = [(lo, min(lo + chunk, len(articles))) for lo in range(0, len(articles), chunk)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import re
 import textwrap
-from functools import lru_cache
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from .answer import Answer, Passage
 from .corpus import Article

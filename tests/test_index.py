@@ -102,3 +102,9 @@ def test_sentences_of_and_neighbours(news_index: SentenceIndex) -> None:
     assert news_index.neighbour(sentences[1], -1) == sentences[0]
     assert news_index.neighbour(sentences[1], 1) is None  # next paragraph
     assert news_index.neighbour(sentences[0], -1) is None
+
+
+def test_an_empty_corpus_builds_an_empty_index() -> None:
+    index = SentenceIndex.build(Corpus(()))
+    assert len(index) == 0
+    assert index.search("anything at all", 3).hits == ()
