@@ -9,9 +9,10 @@ become TimedOut, other transport failures NetworkError.
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -121,15 +122,16 @@ class AiohttpRequest(BaseRequest):
         return self._proxies[key]
 
 
-_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+_JSON = {"Content-Type": "application/json"}
 
 
 def _body(request_data: RequestData | None) -> tuple[Any, dict[str, str] | None]:
-    """The request body and its content type: form fields as PTB encodes them, files as parts."""
+    """The request body and its content type: a JSON object (the Bot API takes one; cheaper to
+    make than PTB's form encoding, which percent-quotes every character), files as parts."""
     if request_data is None:
         return None, None
     if not request_data.contains_files:
-        return urlencode(request_data.json_parameters).encode(), _FORM
+        return json.dumps(request_data.parameters).encode(), _JSON
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
