@@ -129,7 +129,7 @@ class Bm25:
         for lo in range(0, len(terms), step):
             chosen = terms[lo : lo + step]
             df = self.offsets[chosen + 1] - self.offsets[chosen]
-            rows = _ranges(self.offsets[chosen], df)
+            rows = concatenated_ranges(self.offsets[chosen], df)
             groups = group_of[self.docs[rows]]
             new_pair = np.ones(len(rows), dtype=bool)
             new_pair[1:] = groups[1:] != groups[:-1]
@@ -241,7 +241,7 @@ def _narrow(counts: np.ndarray) -> np.ndarray:
     return counts.astype(np.uint16 if not len(counts) or counts.max() <= 0xFFFF else np.uint32)
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The concatenation of range(start, start + length) for each pair, vectorised."""
     total = int(lengths.sum())
     if not total:

@@ -7,7 +7,6 @@ import math
 import os
 import re
 import sys
-from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,16 +14,22 @@ from functools import cached_property, lru_cache, partial
 
 import numpy as np
 
-from .bm25 import Bm25, Bm25Params
+from .bm25 import Bm25, Bm25Params, concatenated_ranges
 from .cite import attribute, quote_openings
 from .config import SearchParams
 from .corpus import Article, Corpus
 from .text import (
+    NUMBER_BIT,
+    NUMBER_KEY,
+    WHEN_BIT,
+    WHEN_KEY,
     Analysis,
     SentenceSplitter,
     analyse,
+    analyse_texts,
     asked_kinds,
     borrowed_key,
+    borrowed_keys_of,
     pair_keys_of,
     tokenize,
 )
@@ -113,26 +118,30 @@ class Search:
     unknown_names: tuple[str, ...] = ()
 
 
+def _empty(dtype: type) -> Callable[[], np.ndarray]:
+    return lambda: np.zeros(0, dtype=dtype)
+
+
 @dataclass
 class _Part:
     """What analysing some articles gives: sentence places and term keys, in compact arrays."""
 
-    paragraph: array = field(default_factory=lambda: array("i"))
-    start: array = field(default_factory=lambda: array("q"))
-    end: array = field(default_factory=lambda: array("q"))
-    continues: array = field(default_factory=lambda: array("b"))
-    sentences_per_article: array = field(default_factory=lambda: array("q"))
+    paragraph: np.ndarray = field(default_factory=_empty(np.int32))
+    start: np.ndarray = field(default_factory=_empty(np.int64))
+    end: np.ndarray = field(default_factory=_empty(np.int64))
+    continues: np.ndarray = field(default_factory=_empty(np.uint8))
+    sentences_per_article: np.ndarray = field(default_factory=_empty(np.int64))
     # Term keys, sentence after sentence, each kind with its count per sentence.
-    stems: array = field(default_factory=lambda: array("q"))
-    stem_counts: array = field(default_factory=lambda: array("q"))
-    exact: array = field(default_factory=lambda: array("q"))
-    exact_counts: array = field(default_factory=lambda: array("q"))
-    words: array = field(default_factory=lambda: array("q"))  # every word's stem, for pairs
-    word_counts: array = field(default_factory=lambda: array("q"))
-    own: array = field(default_factory=lambda: array("q"))  # answer kinds and borrowed stems
-    own_counts: array = field(default_factory=lambda: array("q"))
-    capitalised: array = field(default_factory=lambda: array("q"))  # mid-sentence capitals
-    initial: array = field(default_factory=lambda: array("q"))  # sentences' first words
+    stems: np.ndarray = field(default_factory=_empty(np.int64))
+    stem_counts: np.ndarray = field(default_factory=_empty(np.int64))
+    exact: np.ndarray = field(default_factory=_empty(np.int64))
+    exact_counts: np.ndarray = field(default_factory=_empty(np.int64))
+    words: np.ndarray = field(default_factory=_empty(np.int64))  # every word's stem, for pairs
+    word_counts: np.ndarray = field(default_factory=_empty(np.int64))
+    own: np.ndarray = field(default_factory=_empty(np.int64))  # answer kinds, borrowed stems
+    own_counts: np.ndarray = field(default_factory=_empty(np.int64))
+    capitalised: np.ndarray = field(default_factory=_empty(np.int64))  # mid-sentence capitals
+    initial: np.ndarray = field(default_factory=_empty(np.int64))  # sentences' first words
 
 
 class SentenceIndex:
@@ -259,8 +268,8 @@ class SentenceIndex:
             "continues_quote": joined("continues", np.uint8),
             "first_of_article": first_of_article,
         }
-        capitalised = np.concatenate([np.frombuffer(p.capitalised, np.int64) for p in parts])
-        initial = np.concatenate([np.frombuffer(p.initial, np.int64) for p in parts])
+        capitalised = np.concatenate([p.capitalised for p in parts])
+        initial = np.concatenate([p.initial for p in parts])
         models, frequency = _fit_models(
             parts, params, paragraph_id, article_of, n, len(per_article)
         )
@@ -476,11 +485,11 @@ def _fit_models(
 
     def take(keys: str, counts: str) -> tuple[np.ndarray, np.ndarray]:
         """One kind of term keys of all parts, with the sentence each belongs to."""
-        joined = np.concatenate([np.frombuffer(getattr(p, keys), np.int64) for p in parts])
-        sizes = np.concatenate([np.frombuffer(getattr(p, counts), np.int64) for p in parts])
+        joined = np.concatenate([getattr(p, keys) for p in parts])
+        sizes = np.concatenate([getattr(p, counts) for p in parts])
         for part in parts:
-            setattr(part, keys, array("q"))
-            setattr(part, counts, array("q"))
+            setattr(part, keys, np.zeros(0, dtype=np.int64))
+            setattr(part, counts, np.zeros(0, dtype=np.int64))
         return joined, np.repeat(np.arange(n_sentences, dtype=np.int32), sizes)
 
     words, word_doc = take("words", "word_counts")
@@ -586,47 +595,82 @@ def _analyse_articles(articles: Sequence[Article], splitter: SentenceSplitter) -
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _analyse_into(_Part(), articles, splitter)
+        return _analyse(articles, splitter)
     finally:
         if collecting:
             gc.enable()
 
 
-def _analyse_into(part: _Part, articles: Sequence[Article], splitter: SentenceSplitter) -> _Part:
+def _analyse(articles: Sequence[Article], splitter: SentenceSplitter) -> _Part:
+    """Split the articles into sentences, then analyse all their words at once (`analyse_texts`).
+
+    A sentence's own terms are its answer kinds and, when it leans on the sentence before in
+    its paragraph ("He says…"), that sentence's stems as borrowed keys.
+    """
+    paragraphs: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    opens: list[bool] = []
+    texts: list[str] = []
+    per_article: list[int] = []
     for article in articles:
-        spans = []
         body = article.body
+        spans = []
         for number, (p_start, p_end) in enumerate(article.paragraphs, start=1):
             spans.extend(
                 (number, p_start + s, p_start + e) for s, e in splitter.spans(body[p_start:p_end])
             )
-        part.sentences_per_article.append(len(spans))
-        previous: list[int] = []
-        paragraph = 0
-        for (number, start, end), opens_inside in zip(
-            spans, quote_openings(body, spans), strict=True
-        ):
-            if number != paragraph:
-                paragraph, previous = number, []
-            text = body[start:end]
-            analysis = analyse(text)
-            part.paragraph.append(number)
-            part.start.append(start)
-            part.end.append(end)
-            part.continues.append(opens_inside)
-            part.stems.extend(analysis.stem_keys)
-            part.stem_counts.append(len(analysis.stem_keys))
-            part.exact.extend(analysis.exact_keys)
-            part.exact_counts.append(len(analysis.exact_keys))
-            part.words.extend(analysis.word_keys)
-            part.word_counts.append(len(analysis.word_keys))
-            own = analysis.kinds
-            if previous and leans_on_previous(text, opens_inside):
-                own = own + [borrowed_key(key) for key in previous]
-            part.own.extend(own)
-            part.own_counts.append(len(own))
-            part.capitalised.extend(analysis.capitalised)
-            if analysis.first is not None:
-                part.initial.append(analysis.first)
-            previous = analysis.stem_keys
-    return part
+        per_article.append(len(spans))
+        opens += quote_openings(body, spans)
+        paragraphs += [number for number, _, _ in spans]
+        starts += [start for _, start, _ in spans]
+        ends += [end for _, _, end in spans]
+        texts += [body[start:end] for _, start, end in spans]
+    n = len(texts)
+    words = analyse_texts(texts)
+    sentence_of = np.repeat(np.arange(n), words.counts)
+    content = words.content
+    stems = words.stem_keys[content]
+    stem_counts = np.bincount(sentence_of[content], minlength=n)
+    first = np.cumsum(words.counts) - words.counts
+    heads = first[words.counts > 0]
+    capitalised = content & words.capitalised
+    capitalised[heads] = False  # a capital that opens a sentence says nothing
+    paragraph = np.array(paragraphs, dtype=np.int32)
+    article = np.repeat(np.arange(len(per_article)), per_article)
+    follows = np.zeros(n, dtype=bool)  # the sentence before is in the same paragraph
+    follows[1:] = (article[1:] == article[:-1]) & (paragraph[1:] == paragraph[:-1])
+    follows[1:] &= stem_counts[:-1] > 0
+    leaning = np.array(
+        [i for i in np.flatnonzero(follows).tolist() if leans_on_previous(texts[i], opens[i])],
+        dtype=np.int64,
+    )
+    lent = stem_counts[leaning - 1]  # stems of the sentences leaned on
+    borrowed = stems[concatenated_ranges(np.cumsum(stem_counts)[leaning - 1] - lent, lent)]
+    when = np.flatnonzero(words.kinds & WHEN_BIT)
+    number = np.flatnonzero(words.kinds & NUMBER_BIT)
+    own_of = np.concatenate((when, number, np.repeat(leaning, lent)))
+    own = np.concatenate(
+        (
+            np.full(len(when), WHEN_KEY, dtype=np.int64),
+            np.full(len(number), NUMBER_KEY, dtype=np.int64),
+            borrowed_keys_of(borrowed),
+        )
+    )
+    return _Part(
+        paragraph=paragraph,
+        start=np.array(starts, dtype=np.int64),
+        end=np.array(ends, dtype=np.int64),
+        continues=np.array(opens, dtype=np.uint8),
+        sentences_per_article=np.array(per_article, dtype=np.int64),
+        stems=stems,
+        stem_counts=stem_counts,
+        exact=words.exact_keys[content],
+        exact_counts=stem_counts,
+        words=words.stem_keys,
+        word_counts=words.counts,
+        own=own[np.argsort(own_of, kind="stable")],
+        own_counts=np.bincount(own_of, minlength=n),
+        capitalised=words.stem_keys[capitalised],
+        initial=words.stem_keys[heads[content[heads]]],
+    )

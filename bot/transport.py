@@ -126,8 +126,11 @@ _JSON = {"Content-Type": "application/json"}
 
 
 def _body(request_data: RequestData | None) -> tuple[Any, dict[str, str] | None]:
-    """The request body and its content type: a JSON object (the Bot API takes one; cheaper to
-    make than PTB's form encoding, which percent-quotes every character), files as parts."""
+    """The request body and its content type: JSON, or multipart when files are sent.
+
+    The Bot API takes a JSON object; making one costs far less than PTB's form encoding, which
+    percent-quotes every character of the text.
+    """
     if request_data is None:
         return None, None
     if not request_data.contains_files:

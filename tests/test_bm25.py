@@ -103,11 +103,11 @@ def test_saved_arrays_rebuild_the_model() -> None:
 
 
 def test_ranges_helper() -> None:
-    from bot.bm25 import _ranges
+    from bot.bm25 import concatenated_ranges
 
     starts, lengths = np.array([5, 0, 9, 2]), np.array([3, 0, 2, 1])
-    assert _ranges(starts, lengths).tolist() == [5, 6, 7, 9, 10, 2]
-    assert _ranges(np.array([4]), np.array([0])).tolist() == []
+    assert concatenated_ranges(starts, lengths).tolist() == [5, 6, 7, 9, 10, 2]
+    assert concatenated_ranges(np.array([4]), np.array([0])).tolist() == []
 
 
 def test_regrouping_in_slices_gives_the_same_model(monkeypatch: pytest.MonkeyPatch) -> None:

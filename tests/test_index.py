@@ -108,3 +108,69 @@ def test_an_empty_corpus_builds_an_empty_index() -> None:
     index = SentenceIndex.build(Corpus(()))
     assert len(index) == 0
     assert index.search("anything at all", 3).hits == ()
+
+
+def test_articles_analysed_together_give_each_sentence_its_own_analysis() -> None:
+    """The batch analysis of a corpus equals analysing sentence by sentence (the plain rules)."""
+    from bot.cite import quote_openings
+    from bot.corpus import load_corpus
+    from bot.index import _analyse, leans_on_previous
+    from bot.text import SentenceSplitter, analyse, borrowed_key
+
+    from .conftest import BUNDLED_CORPUS, NEWS
+    from .test_text import TRICKY_TEXTS
+
+    articles = [
+        *load_corpus(BUNDLED_CORPUS).articles,
+        *(article_from_text(name, text) for name, text in NEWS.items()),
+        article_from_text("tricky", "\n\n".join(t for t in TRICKY_TEXTS if t.strip())),
+        article_from_text("empty", ""),
+    ]
+    splitter = SentenceSplitter.train(a.body for a in articles)
+    part = _analyse(articles, splitter)
+
+    def rows(keys: str, counts: str) -> list[list[int]]:
+        ends = np.cumsum(getattr(part, counts))
+        return [
+            getattr(part, keys)[e - c : e].tolist()
+            for e, c in zip(ends, getattr(part, counts), strict=True)
+        ]
+
+    stems, exact, words, own = (
+        rows("stems", "stem_counts"),
+        rows("exact", "exact_counts"),
+        rows("words", "word_counts"),
+        rows("own", "own_counts"),
+    )
+    i, capitalised, initial = 0, [], []
+    for article in articles:
+        spans = [
+            (number, start + s, start + e)
+            for number, (start, end) in enumerate(article.paragraphs, start=1)
+            for s, e in splitter.spans(article.body[start:end])
+        ]
+        previous: list[int] = []
+        paragraph = 0
+        openings = quote_openings(article.body, spans)
+        for (number, start, end), opens in zip(spans, openings, strict=True):
+            if number != paragraph:
+                paragraph, previous = number, []
+            text = article.body[start:end]
+            one = analyse(text)
+            assert (part.paragraph[i], part.start[i], part.end[i]) == (number, start, end)
+            assert bool(part.continues[i]) == opens
+            assert (stems[i], exact[i], words[i]) == (one.stem_keys, one.exact_keys, one.word_keys)
+            lent = (
+                [borrowed_key(k) for k in previous]
+                if previous and leans_on_previous(text, opens)
+                else []
+            )
+            assert sorted(own[i]) == sorted(one.kinds + lent), text
+            capitalised += one.capitalised
+            initial += [] if one.first is None else [one.first]
+            previous = one.stem_keys
+            i += 1
+    assert i == len(part.start) == sum(part.sentences_per_article)
+    assert any(own) and any(len(o) > 2 for o in own)  # kinds and borrowed stems both occur
+    assert part.capitalised.tolist() == capitalised
+    assert part.initial.tolist() == initial

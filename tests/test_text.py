@@ -164,3 +164,70 @@ def test_a_month_is_a_date_only_with_its_capital() -> None:
     assert WHEN_KEY in analyse("The vote is in May.").kinds
     assert WHEN_KEY not in analyse("It may rain.").kinds
     assert WHEN_KEY in analyse("It ended in 1998.").kinds
+
+
+TRICKY_TEXTS = [
+    "The U.N. Syria envoy Staffan de Mistura admitted it.",
+    "",
+    "   ",
+    "At least 20,000 people fled in May; 1,250,000 in 1998.",
+    "THE MINISTRY SAID NOTHING ABOUT THE PLAN TODAY",
+    "Assad's men and the Russians' plan, who\u2019ve lost it.",
+    "Caf\u00e9 M\u00fcnster na\u00efve \u201cquoted\u201d \uff21\uff22\uff23",
+    "It may rain. US officials and WHO said so.",
+    "a.b. c.5 5.c 1.2.3 end. xA.B.C. done",
+    "\U0001f600 \u0645\u0631\u062d\u0628\u0627 \u05e9\u05dc\u05d5\u05dd",
+    "A separator \x1f inside a text",
+    "3.5 per cent and 1.13bn by 10.30am",
+]
+
+
+def test_many_texts_at_once_agree_with_one_at_a_time() -> None:
+    from bot.text import NUMBER_BIT, NUMBER_KEY, WHEN_BIT, WHEN_KEY, analyse, analyse_texts
+
+    for texts in (TRICKY_TEXTS, TRICKY_TEXTS[:-2], [t for t in TRICKY_TEXTS if "\x1f" not in t]):
+        words = analyse_texts(texts)
+        assert words.counts.tolist() == [len(analyse(t).word_keys) for t in texts]
+        at = 0
+        for text, count, kinds in zip(texts, words.counts, words.kinds, strict=True):
+            one = analyse(text)
+            span = slice(at, at + count)
+            content = words.content[span]
+            capitalised = (content & words.capitalised[span])[1:]
+            assert words.stem_keys[span].tolist() == one.word_keys, text
+            assert words.stem_keys[span][content].tolist() == one.stem_keys, text
+            assert words.exact_keys[span][content].tolist() == one.exact_keys, text
+            assert words.stem_keys[span][1:][capitalised].tolist() == one.capitalised, text
+            found = [
+                k for bit, k in ((WHEN_BIT, WHEN_KEY), (NUMBER_BIT, NUMBER_KEY)) if kinds & bit
+            ]
+            assert found == one.kinds, text
+            at += count
+    assert len(analyse_texts([]).counts) == 0
+
+
+def _normalise_slowly(text: str) -> str:
+    """The normalisation rules as plain patterns, to check the fast ones against."""
+    import re
+
+    from bot.text import fold
+
+    text = fold(text)
+    text = re.sub(r"\b(?:[^\W\d_]\.){2,}", lambda m: m.group().replace(".", "") + " ", text)
+    text = re.sub(r"(?<=\d)[,\u00a0\u202f\u2009'](?=\d{3}(?!\d))", "", text)
+    text = re.sub(r"(?<=\w)'s\b|(?<=s)'(?!\w)", "", text, flags=re.IGNORECASE)
+    return re.sub(r"(?<=\w)'(?=\w)", "", text)
+
+
+def test_fast_normalisation_patterns_agree_with_the_plain_rules() -> None:
+    import random
+
+    from bot.text import _normalise
+
+    rng = random.Random(7)
+    alphabet = "aAsSbB1234567890.,'\u2019 \u00a0-xU\u00e9"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert _normalise(text) == _normalise_slowly(text), repr(text)
+    for text in TRICKY_TEXTS:
+        assert _normalise(text) == _normalise_slowly(text), repr(text)
