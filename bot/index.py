@@ -9,6 +9,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, partial
 
@@ -136,8 +137,8 @@ class _Part:
     stem_counts: np.ndarray = field(default_factory=_empty(np.int64))
     exact: np.ndarray = field(default_factory=_empty(np.int64))
     exact_counts: np.ndarray = field(default_factory=_empty(np.int64))
-    words: np.ndarray = field(default_factory=_empty(np.int64))  # every word's stem, for pairs
-    word_counts: np.ndarray = field(default_factory=_empty(np.int64))
+    pairs: np.ndarray = field(default_factory=_empty(np.int64))  # neighbouring words' pairs
+    pair_counts: np.ndarray = field(default_factory=_empty(np.int64))
     own: np.ndarray = field(default_factory=_empty(np.int64))  # answer kinds, borrowed stems
     own_counts: np.ndarray = field(default_factory=_empty(np.int64))
     capitalised: np.ndarray = field(default_factory=_empty(np.int64))  # mid-sentence capitals
@@ -492,11 +493,7 @@ def _fit_models(
             setattr(part, counts, np.zeros(0, dtype=np.int64))
         return joined, np.repeat(np.arange(n_sentences, dtype=np.int32), sizes)
 
-    words, word_doc = take("words", "word_counts")
-    same = word_doc[1:] == word_doc[:-1]  # pairs never cross sentences
-    streams = [(pair_keys_of(words[:-1][same], words[1:][same]), word_doc[1:][same])]
-    del words, word_doc, same
-    streams.append(take("exact", "exact_counts"))
+    streams = [take("pairs", "pair_counts"), take("exact", "exact_counts")]
     stems, stem_doc = take("stems", "stem_counts")
     stem_keys, stem_uses = np.unique(stems, return_counts=True)
     article_lengths = np.bincount(article_of[stem_doc], minlength=n_articles)
@@ -518,22 +515,31 @@ def _fit_models(
         del k, d
     sentences = Bm25.from_terms(keys, docs, lengths, bm25)
     del keys, docs
-    paragraphs = articles = None
-    if params.paragraph_weight:
-        n_paragraphs = int(paragraph_id[-1]) + 1 if n_sentences else 0
-        paragraphs = sentences.regrouped(
-            ~np.isin(sentences.keys, own_keys),
-            paragraph_id,
-            np.bincount(paragraph_id, weights=shared_lengths, minlength=n_paragraphs).astype(
-                np.int64
-            ),
-            bm25,
-        )
-    if params.article_weight:
-        articles = sentences.regrouped(
-            np.isin(sentences.keys, stem_keys), article_of, article_lengths, bm25
-        )
-    models = {"sentences": sentences, "paragraphs": paragraphs, "articles": articles}
+    # The two regroupings only read the sentence model: each runs in its own thread.
+    regrouped = {}
+    with ThreadPoolExecutor(2) as pool:
+        if params.paragraph_weight:
+            n_paragraphs = int(paragraph_id[-1]) + 1 if n_sentences else 0
+            paragraph_lengths = np.bincount(
+                paragraph_id, weights=shared_lengths, minlength=n_paragraphs
+            ).astype(np.int64)
+            regrouped["paragraphs"] = pool.submit(
+                sentences.regrouped,
+                ~np.isin(sentences.keys, own_keys),
+                paragraph_id,
+                paragraph_lengths,
+                bm25,
+            )
+        if params.article_weight:
+            regrouped["articles"] = pool.submit(
+                sentences.regrouped,
+                np.isin(sentences.keys, stem_keys),
+                article_of,
+                article_lengths,
+                bm25,
+            )
+    models: dict[str, Bm25 | None] = {"sentences": sentences, "paragraphs": None, "articles": None}
+    models.update((name, future.result()) for name, future in regrouped.items())
     return models, (stem_keys, stem_uses)
 
 
@@ -629,6 +635,7 @@ def _analyse(articles: Sequence[Article], splitter: SentenceSplitter) -> _Part:
     n = len(texts)
     words = analyse_texts(texts)
     sentence_of = np.repeat(np.arange(n), words.counts)
+    same = sentence_of[1:] == sentence_of[:-1]  # word pairs never cross sentences
     content = words.content
     stems = words.stem_keys[content]
     stem_counts = np.bincount(sentence_of[content], minlength=n)
@@ -667,8 +674,8 @@ def _analyse(articles: Sequence[Article], splitter: SentenceSplitter) -> _Part:
         stem_counts=stem_counts,
         exact=words.exact_keys[content],
         exact_counts=stem_counts,
-        words=words.stem_keys,
-        word_counts=words.counts,
+        pairs=pair_keys_of(words.stem_keys[:-1][same], words.stem_keys[1:][same]),
+        pair_counts=np.maximum(words.counts - 1, 0),
         own=own[np.argsort(own_of, kind="stable")],
         own_counts=np.bincount(own_of, minlength=n),
         capitalised=words.stem_keys[capitalised],

@@ -192,6 +192,9 @@ class _WordTable:
     """Every distinct word as written gets a number; its facts from `_form` sit in arrays."""
 
     def __init__(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
         self.ids: dict[str, int] = {}
         self.stem_keys = np.zeros(0, dtype=np.int64)
         self.exact_keys = np.zeros(0, dtype=np.int64)
@@ -201,8 +204,9 @@ class _WordTable:
         """The number of each word, adding words not seen before."""
         ids = list(map(self.ids.get, words))
         if None in ids:
-            if len(self.ids) > MAX_REMEMBERED_WORDS:  # bounded: start afresh
-                self.__init__()  # type: ignore[misc]
+            if len(self.ids) >= MAX_REMEMBERED_WORDS:  # bounded: start afresh
+                self._clear()
+                ids = [None] * len(words)
             ids = [self._add(w) if i is None else i for i, w in zip(ids, words, strict=True)]
         return np.array(ids, dtype=np.int64)
 

@@ -136,10 +136,10 @@ def test_articles_analysed_together_give_each_sentence_its_own_analysis() -> Non
             for e, c in zip(ends, getattr(part, counts), strict=True)
         ]
 
-    stems, exact, words, own = (
+    stems, exact, pairs, own = (
         rows("stems", "stem_counts"),
         rows("exact", "exact_counts"),
-        rows("words", "word_counts"),
+        rows("pairs", "pair_counts"),
         rows("own", "own_counts"),
     )
     i, capitalised, initial = 0, [], []
@@ -159,7 +159,7 @@ def test_articles_analysed_together_give_each_sentence_its_own_analysis() -> Non
             one = analyse(text)
             assert (part.paragraph[i], part.start[i], part.end[i]) == (number, start, end)
             assert bool(part.continues[i]) == opens
-            assert (stems[i], exact[i], words[i]) == (one.stem_keys, one.exact_keys, one.word_keys)
+            assert (stems[i], exact[i], pairs[i]) == (one.stem_keys, one.exact_keys, one.pair_keys)
             lent = (
                 [borrowed_key(k) for k in previous]
                 if previous and leans_on_previous(text, opens)

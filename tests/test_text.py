@@ -231,3 +231,16 @@ def test_fast_normalisation_patterns_agree_with_the_plain_rules() -> None:
         assert _normalise(text) == _normalise_slowly(text), repr(text)
     for text in TRICKY_TEXTS:
         assert _normalise(text) == _normalise_slowly(text), repr(text)
+
+
+def test_the_word_table_starts_afresh_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.text
+    from bot.text import analyse, analyse_texts
+
+    monkeypatch.setattr(bot.text, "MAX_REMEMBERED_WORDS", 5)
+    monkeypatch.setattr(bot.text, "_WORDS", bot.text._WordTable())
+    texts = ["Alpha beta gamma delta epsilon zeta.", "Eta theta alpha beta, iota kappa."]
+    for more in ([], ["Lambda and alpha."], ["Mu, nu and gamma."]):  # new words each time
+        words = analyse_texts(texts + more)
+        assert words.stem_keys.tolist() == [k for t in texts + more for k in analyse(t).word_keys]
+        assert len(bot.text._WORDS.ids) <= len(words.stem_keys)
