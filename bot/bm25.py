@@ -200,16 +200,20 @@ class Bm25:
     def add_scores(self, scores: np.ndarray, terms: Iterable[str] | Mapping[str, float]) -> None:
         """Add the weighted BM25 scores of `terms` into `scores`, in place."""
         weights = terms if isinstance(terms, Mapping) else Counter(terms)
+        found = [(t, w) for term, w in weights.items() if w and (t := self.term(term)) is not None]
+        if not found:
+            return
+        # Every posting of every term at once, term after term (so sums keep rank-bm25's order).
+        t = np.array([t for t, _ in found], dtype=np.int64)
+        lo, df = self.offsets[t], self.offsets[t + 1] - self.offsets[t]
+        rows = concatenated_ranges(lo, df)
+        docs = self.docs[rows]
+        tf = self.tfs[rows].astype(np.float64)
+        weight = np.repeat(np.array([w for _, w in found], dtype=np.float64), df)
+        idf = np.repeat(self.idf[t], df)
         k1 = self.k1
-        for term, weight in weights.items():
-            t = self.term(term)
-            if t is None or not weight:
-                continue
-            lo, hi = self.offsets[t], self.offsets[t + 1]
-            docs = self.docs[lo:hi]
-            tf = self.tfs[lo:hi].astype(np.float64)
-            # rank_bm25: idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc_len / avgdl)))
-            scores[docs] += weight * (self.idf[t] * (tf * (k1 + 1) / (tf + self.norm[docs])))
+        # rank_bm25: idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc_len / avgdl)))
+        np.add.at(scores, docs, weight * (idf * (tf * (k1 + 1) / (tf + self.norm[docs]))))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The arrays that make up the model, for saving."""
