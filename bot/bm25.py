@@ -200,17 +200,17 @@ class Bm25:
     def add_scores(self, scores: np.ndarray, terms: Iterable[str] | Mapping[str, float]) -> None:
         """Add the weighted BM25 scores of `terms` into `scores`, in place."""
         weights = terms if isinstance(terms, Mapping) else Counter(terms)
-        found = [(t, w) for term, w in weights.items() if w and (t := self.term(term)) is not None]
+        found = [(i, w) for term, w in weights.items() if w and (i := self.term(term)) is not None]
         if not found:
             return
         # Every posting of every term at once, term after term (so sums keep rank-bm25's order).
-        t = np.array([t for t, _ in found], dtype=np.int64)
-        lo, df = self.offsets[t], self.offsets[t + 1] - self.offsets[t]
-        rows = concatenated_ranges(lo, df)
+        ids = np.array([i for i, _ in found], dtype=np.int64)
+        df = self.offsets[ids + 1] - self.offsets[ids]
+        rows = concatenated_ranges(self.offsets[ids], df)
         docs = self.docs[rows]
         tf = self.tfs[rows].astype(np.float64)
         weight = np.repeat(np.array([w for _, w in found], dtype=np.float64), df)
-        idf = np.repeat(self.idf[t], df)
+        idf = np.repeat(self.idf[ids], df)
         k1 = self.k1
         # rank_bm25: idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc_len / avgdl)))
         np.add.at(scores, docs, weight * (idf * (tf * (k1 + 1) / (tf + self.norm[docs]))))
