@@ -56,6 +56,8 @@ class Bm25:
         self.idf = idf  # float64[V]
         self.norm = norm  # float64[N]: k1 * (1 - b + b * length / average length)
         self.k1 = k1
+        # The lowest idf: below zero only when rank-bm25's epsilon floor is (tiny corpora).
+        self.idf_floor = float(idf.min()) if len(idf) else 0.0
         # Term lookups already made (key -> index or None): questions repeat their words.
         self._found: dict[int, int | None] = {}
 

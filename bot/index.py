@@ -361,15 +361,20 @@ class SentenceIndex:
             return Search(stems, (), self._unknown_names(question))
         idf = {key: self._idf(key) for key in stem_of}
         total = sum(idf.values()) or 1.0
-        coverage = np.zeros(len(self))
-        for key in known:
-            coverage[self._bm25.postings(key)] += idf[key] / total
+        share = {key: idf[key] / total for key in known}
         weights = self._query_weights(analysis)
         kinds = {kind: self.params.kind_weight for kind in asked_kinds(question)}
         own = self._bm25.scores({**weights, **kinds})
         candidates = np.flatnonzero(own > 0)
-        if not len(candidates) or coverage[candidates].max() < self.params.min_coverage - 1e-9:
-            return Search(stems, (), self._unknown_names(question))
+        floor = self.params.min_coverage - 1e-9
+        # With no negative idf, every sentence holding a known stem is a candidate: when one
+        # stem alone weighs enough, some candidate is covered and no sentence need be counted.
+        if self._bm25.idf_floor < 0 or max(share.values()) < floor:
+            coverage = np.zeros(len(self))
+            for key in known:
+                coverage[self._bm25.postings(key)] += share[key]
+            if not len(candidates) or coverage[candidates].max() < floor:
+                return Search(stems, (), self._unknown_names(question))
         scores = own[candidates]
         if self._paragraphs is not None:
             field = self._paragraphs.scores(weights)[self._paragraph_id[candidates]]
@@ -386,8 +391,10 @@ class SentenceIndex:
         hits = []
         for j in order:
             i = int(candidates[j])
-            found = frozenset(stem_of[key] for key in known if self._bm25.holds(key, i))
-            hits.append(Hit(self.sentence(i), float(scores[j]), found, float(coverage[i])))
+            held = [key for key in known if self._bm25.holds(key, i)]
+            covered = sum(share[key] for key in held)  # as `coverage` sums, in the same order
+            found = frozenset(stem_of[key] for key in held)
+            hits.append(Hit(self.sentence(i), float(scores[j]), found, float(covered)))
         return Search(stems, tuple(hits))
 
     def _query_weights(self, analysis: Analysis) -> dict[int, float]:

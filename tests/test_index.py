@@ -174,3 +174,25 @@ def test_articles_analysed_together_give_each_sentence_its_own_analysis() -> Non
     assert any(own) and any(len(o) > 2 for o in own)  # kinds and borrowed stems both occur
     assert part.capitalised.tolist() == capitalised
     assert part.initial.tolist() == initial
+
+
+def test_the_coverage_shortcut_finds_what_counting_every_sentence_finds(news_index) -> None:
+    """When one stem weighs enough, search skips counting coverage; results must not change."""
+    import copy
+
+    from .conftest import NEWS
+
+    counting = copy.copy(news_index)
+    counting._bm25 = copy.copy(news_index._bm25)
+    counting._bm25.idf_floor = -1.0  # forces the count over every sentence
+    words = sorted({w for text in NEWS.values() for w in text.split() if w.isalpha()})
+    questions = [" ".join(words[i : i + n]) for n in (1, 2, 5) for i in range(0, len(words), 3)]
+    questions += ["What did the minister say?", "How many people fled the city?", "zzz qqq"]
+    answered = 0
+    for question in questions:
+        fast, full = news_index.search(question, 5), counting.search(question, 5)
+        assert [(h.sentence.id, h.score, h.coverage, h.matched) for h in fast.hits] == [
+            (h.sentence.id, h.score, h.coverage, h.matched) for h in full.hits
+        ], question
+        answered += bool(fast.hits)
+    assert 0 < answered < len(questions)
