@@ -7,6 +7,7 @@ import math
 import os
 import re
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -560,7 +561,12 @@ def _analyse_all(
     splitter: SentenceSplitter,
     progress: Callable[[int], None] | None,
 ) -> list[_Part]:
-    """Analyse every article, in chunks, with a worker process per core when it pays."""
+    """Analyse every article, in chunks, with a worker process per core when it pays.
+
+    Worker processes are forked only from the main thread: forking a process while other
+    threads run can copy a lock one of them holds. A rebuild in a thread (`/reload`) analyses
+    in its own thread, more slowly, while the old index keeps answering.
+    """
     global _WORK
     if not articles:
         return [_Part()]
@@ -569,7 +575,8 @@ def _analyse_all(
     ranges = [(lo, min(lo + chunk, len(articles))) for lo in range(0, len(articles), chunk)]
     workers = min(os.cpu_count() or 1, 8)
     parts = []
-    if size >= PARALLEL_MIN_CHARS and workers > 1 and "fork" in _start_methods():
+    main_thread = threading.current_thread() is threading.main_thread()
+    if size >= PARALLEL_MIN_CHARS and workers > 1 and main_thread and "fork" in _start_methods():
         import multiprocessing
 
         _WORK = (articles, splitter)

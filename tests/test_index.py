@@ -196,3 +196,30 @@ def test_the_coverage_shortcut_finds_what_counting_every_sentence_finds(news_ind
         ], question
         answered += bool(fast.hits)
     assert 0 < answered < len(questions)
+
+
+def test_worker_processes_build_the_same_index(news_dir, monkeypatch) -> None:
+    """Forked workers (main thread only) and one thread give the same arrays."""
+    import threading
+
+    import bot.index
+    from bot.corpus import load_corpus
+
+    corpus = load_corpus(news_dir)
+    alone = SentenceIndex.build(corpus).arrays()
+    monkeypatch.setattr(bot.index, "PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(bot.index, "os", type("os", (), {"cpu_count": staticmethod(lambda: 2)}))
+    forked = SentenceIndex.build(corpus).arrays()
+    assert alone.keys() == forked.keys()
+    for name, array in alone.items():
+        assert np.array_equal(array, forked[name]), name
+
+    def refuse(bounds):  # a forked worker would run this: no fork from another thread
+        raise AssertionError("forked from a thread")
+
+    monkeypatch.setattr(bot.index, "_analyse_range", refuse)
+    built = []
+    thread = threading.Thread(target=lambda: built.append(SentenceIndex.build(corpus).arrays()))
+    thread.start()
+    thread.join()
+    assert built and np.array_equal(built[0]["sentences.keys"], alone["sentences.keys"])
