@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -56,10 +57,13 @@ class Bm25:
         self.idf = idf  # float64[V]
         self.norm = norm  # float64[N]: k1 * (1 - b + b * length / average length)
         self.k1 = k1
-        # The lowest idf: below zero only when rank-bm25's epsilon floor is (tiny corpora).
-        self.idf_floor = float(idf.min()) if len(idf) else 0.0
         # Term lookups already made (key -> index or None): questions repeat their words.
         self._found: dict[int, int | None] = {}
+
+    @cached_property
+    def idf_floor(self) -> float:
+        """The lowest idf: below zero only when rank-bm25's epsilon floor is (tiny corpora)."""
+        return float(self.idf.min()) if len(self.idf) else 0.0
 
     @property
     def n_documents(self) -> int:

@@ -127,11 +127,6 @@ class Analysis:
         return [pair_key(a, b) for a, b in pairwise(self.word_keys)]
 
 
-def answer_kinds(text: str) -> list[int]:
-    """Keys of the kinds of answer a sentence can give: `#when` (a year or month), `#number`."""
-    return analyse(text).kinds
-
-
 def analyse(text: str) -> Analysis:
     """Normalise, split and stem a text in one pass; sentences and questions both go through here.
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -18,6 +17,8 @@ from bot.config import Settings
 from bot.handlers import build_application
 from bot.index import SentenceIndex
 
+from .botapi import entities
+
 BOT_ID = 7000001
 BOT_USERNAME = "BriefingTestBot"
 TOKEN = "7000001:AAFakeTokenForTestsOnly_abcdefghijklmnop"
@@ -30,8 +31,6 @@ PRIVATE = {"id": 501, "type": "private", "first_name": "Ana"}
 GROUP = {"id": -100200, "type": "group", "title": "Newsroom"}
 FORUM = {"id": -100300, "type": "supergroup", "title": "Desk", "is_forum": True}
 DATE = 1_700_000_000
-_COMMAND = re.compile(r"^/\w+(?:@\w+)?")
-_MENTION = re.compile(r"(?<!\w)@\w+")
 
 
 @dataclass
@@ -173,16 +172,6 @@ def slow_answers(monkeypatch: Any, fake: RecordingRequest, typing_calls: int = 1
     monkeypatch.setattr(bot.handlers, "answer", waiting)
 
 
-def entities(text: str) -> list[dict[str, Any]]:
-    """The entities Telegram would attach: a leading command and @mentions (UTF-16 offsets)."""
-    found = []
-    for pattern, kind in ((_COMMAND, "bot_command"), (_MENTION, "mention")):
-        for match in pattern.finditer(text):
-            offset = _utf16(text[: match.start()])
-            found.append({"type": kind, "offset": offset, "length": _utf16(match.group())})
-    return sorted(found, key=lambda e: e["offset"])
-
-
 def message(
     text: str | None = "",
     *,
@@ -235,7 +224,3 @@ def callback(
         "message": answer_message,
     }
     return update(app, callback_query=query)
-
-
-def _utf16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
