@@ -29,12 +29,12 @@ from nltk.stem.porter import PorterStemmer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answer import answer  # noqa: E402
-from bot.bm25 import Bm25, Bm25Params  # noqa: E402
 from bot.config import SearchParams  # noqa: E402
-from bot.corpus import Corpus, article_from_text, load_corpus  # noqa: E402
-from bot.index import SentenceIndex  # noqa: E402
-from bot.text import tokenize  # noqa: E402
+from bot.search.answer import answer  # noqa: E402
+from bot.search.bm25 import Bm25, Bm25Params  # noqa: E402
+from bot.search.corpus import Corpus, article_from_text, load_corpus  # noqa: E402
+from bot.search.index import SentenceIndex  # noqa: E402
+from bot.search.text import tokenize  # noqa: E402
 
 DEPTH = 100  # ranks looked at for MRR
 

@@ -8,8 +8,9 @@ build time, peak RSS, query latency (p50/p95 over the same questions: article ti
 time a restart takes when a saved index can be loaded. Nothing is copied into the repository:
 the corpora are written to a temporary folder (or --work) and removed afterwards.
 
-- briefing bot: `bot.store.load_or_build` on the corpus folder (one JSONL archive): splitting,
-  quote analysis, terms, the three BM25 models; then a restart that loads the saved index.
+- briefing bot: `bot.search.store.load_or_build` on the corpus folder (one JSONL archive):
+  splitting, quote analysis, terms, the three BM25 models; then a restart that loads the saved
+  index.
 - bm25s: `bm25s.tokenize` (English stop words, PyStemmer's English stemmer) and `BM25.index`
   over the sentences as the bot split them; restart: `BM25.load` plus reading the sentences.
 - rank-bm25: lower-case words with NLTK's Porter stemmer, `BM25Okapi`, `get_scores` and a
@@ -84,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_corpus(articles: list[dict], scale: int, folder: Path) -> int:
     """Repeat the articles under new ids until `scale` sentences; write both corpus forms."""
-    from bot.corpus import article_from_text
-    from bot.text import SentenceSplitter
+    from bot.search.corpus import article_from_text
+    from bot.search.sentences import SentenceSplitter
 
     (folder / "corpus").mkdir(parents=True, exist_ok=True)
     splitter = SentenceSplitter.train(a["text"] for a in articles)
@@ -145,7 +146,7 @@ def latencies(answer, questions: list[str]) -> dict:
 
 def bot_worker(folder: Path, mode: str) -> dict:
     from bot.config import SearchParams
-    from bot.store import load_or_build
+    from bot.search.store import load_or_build
 
     questions = json.loads((folder / "questions.json").read_text())
     cache = folder / "bot-cache"
@@ -199,8 +200,8 @@ def bm25s_worker(folder: Path, mode: str) -> dict:
 
 def splitting_time(corpus: Path) -> float:
     """Seconds to load the articles and split them into sentences with the bot's splitter."""
-    from bot.corpus import load_corpus
-    from bot.text import SentenceSplitter
+    from bot.search.corpus import load_corpus
+    from bot.search.sentences import SentenceSplitter
 
     started = time.perf_counter()
     articles = load_corpus(corpus).articles

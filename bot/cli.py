@@ -14,16 +14,15 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import urlsplit
 
 from . import __version__
-from .answer import answer
 from .config import MAX_TOP_K, Settings, read_environment
 from .errors import BotError
-from .index import SentenceIndex
 from .logsafety import protect_logging
 from .reload import build_index
 from .render import answer_json, render_text
+from .search.answer import answer
+from .search.index import SentenceIndex
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +39,6 @@ RUN_EXAMPLES = """examples:
   bot run --webhook-url https://bot.example.org/telegram --port 8443
 """
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# deleteWebhook/setWebhook at start-up are retried this often (1 s, then 1.5×, … apart) before
-# `bot run` gives up; a rejected token is never retried.
-BOOTSTRAP_RETRIES = 5
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,36 +192,9 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     redactor = protect_logging([token, secret], settings.log_level)
     index = _build_index(settings)
 
-    from telegram.error import InvalidToken, NetworkError
+    from .telegram_edge import serve
 
-    from .handlers import ALLOWED_UPDATES, build_application
-
-    application = build_application(settings, index, reload_on_sighup=True)
-    try:
-        if settings.webhook_url:
-            where = f"{settings.webhook_listen}:{settings.webhook_port}"
-            log.info("Listening on %s for Telegram's webhook calls", where)
-            application.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=secret,
-                allowed_updates=list(ALLOWED_UPDATES),
-                bootstrap_retries=BOOTSTRAP_RETRIES,
-            )
-        else:
-            application.run_polling(
-                allowed_updates=list(ALLOWED_UPDATES), bootstrap_retries=BOOTSTRAP_RETRIES
-            )
-    except InvalidToken:
-        raise BotError(
-            "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather (/token)"
-        ) from None
-    except NetworkError as exc:
-        raise BotError(
-            redactor.redact(f"cannot reach the Bot API at {settings.telegram_base_url}: {exc}")
-        ) from None
+    serve(settings, index, secret, redactor.redact)
     return 0
 
 

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .config import Settings
-from .corpus import load_corpus
 from .errors import BotError, CorpusError
-from .examples import example_questions
-from .index import SentenceIndex
-from .store import load_or_build
+from .search.corpus import load_corpus
+from .search.examples import example_questions
+from .search.index import SentenceIndex
+from .search.store import load_or_build
 
 log = logging.getLogger(__name__)
 

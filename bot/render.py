@@ -8,9 +8,9 @@ import textwrap
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
-from .answer import Answer, Passage
-from .corpus import Article
-from .text import tokenize
+from .search.answer import Answer, Passage
+from .search.corpus import Article
+from .search.text import tokenize
 
 TELEGRAM_TEXT_LIMIT = 4096  # MessageLimit.MAX_TEXT_LENGTH; the core does not import telegram
 ELLIPSIS = "\u2026"

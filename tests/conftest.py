@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import SearchParams
-from bot.corpus import load_corpus
-from bot.index import SentenceIndex
+from bot.search.corpus import load_corpus
+from bot.search.index import SentenceIndex
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = REPO / "corpus"
@@ -82,7 +82,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(autouse=True)
 def _no_retry_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
     """Send retries without their pauses, so that fault tests do not sleep."""
-    monkeypatch.setattr("bot.delivery.RETRY_DELAYS", (0.0, 0.0, 0.0, 0.0))
+    monkeypatch.setattr("bot.telegram_edge.delivery.RETRY_DELAYS", (0.0, 0.0, 0.0, 0.0))
 
 
 @pytest.fixture

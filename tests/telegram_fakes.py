@@ -14,8 +14,8 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
-from bot.handlers import build_application
-from bot.index import SentenceIndex
+from bot.search.index import SentenceIndex
+from bot.telegram_edge import build_application
 
 from .botapi import entities
 
@@ -156,12 +156,13 @@ def slow_answers(monkeypatch: Any, fake: RecordingRequest, typing_calls: int = 1
     Answers then run in a worker thread (as a slow corpus's do) while the event loop sends the
     indicator at once instead of after a second.
     """
-    import bot.handlers
+    import bot.telegram_edge.briefing
+    import bot.telegram_edge.handlers
 
-    real = bot.handlers.answer
-    monkeypatch.setattr(bot.handlers, "TYPING_AFTER_SECONDS", 0)
-    monkeypatch.setattr(bot.handlers, "TYPING_REFRESH_SECONDS", 0.01)
-    monkeypatch.setattr(bot.handlers, "INLINE_ANSWER_SECONDS", 0)
+    real = bot.telegram_edge.briefing.answer
+    monkeypatch.setattr(bot.telegram_edge.handlers, "TYPING_AFTER_SECONDS", 0)
+    monkeypatch.setattr(bot.telegram_edge.handlers, "TYPING_REFRESH_SECONDS", 0.01)
+    monkeypatch.setattr(bot.telegram_edge.briefing, "INLINE_ANSWER_SECONDS", 0)
 
     def waiting(*args: Any, **kwargs: Any):
         deadline = time.monotonic() + 30
@@ -169,7 +170,7 @@ def slow_answers(monkeypatch: Any, fake: RecordingRequest, typing_calls: int = 1
             threading.Event().wait(0.001)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(bot.handlers, "answer", waiting)
+    monkeypatch.setattr(bot.telegram_edge.briefing, "answer", waiting)
 
 
 def message(

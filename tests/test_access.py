@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import Application
 
-from bot import access
 from bot.config import Settings
+from bot.telegram_edge import access
 from tests import telegram_fakes as tf
 from tests.test_render import visible
 

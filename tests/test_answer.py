@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from bot.answer import EMPTY_QUESTION, NOT_COVERED, answer
-from bot.index import SentenceIndex
+from bot.search.answer import EMPTY_QUESTION, NOT_COVERED, answer
+from bot.search.index import SentenceIndex
 from tests.conftest import REPO, sentence_with
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram.ext import Application
 
-from bot import telegram_texts as texts
+from bot.telegram_edge import texts as texts
 from tests import telegram_fakes as tf
 from tests.test_render import visible
 

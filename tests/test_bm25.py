@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from bot.bm25 import Bm25, Bm25Params
+from bot.search.bm25 import Bm25, Bm25Params
 
 
 def random_corpus(rng: np.random.Generator, n: int, vocabulary: int) -> list[list[str]]:
@@ -53,7 +53,7 @@ def test_empty_corpus_scores_nothing() -> None:
 
 
 def test_idf_equals_rank_bm25_calc_idf() -> None:
-    from bot.bm25 import rank_bm25_idf
+    from bot.search.bm25 import rank_bm25_idf
 
     rng = np.random.default_rng(3)
     for epsilon in (0.25, 0.5):
@@ -66,11 +66,11 @@ def test_idf_equals_rank_bm25_calc_idf() -> None:
 
 
 def test_sorting_in_slices_gives_the_same_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.bm25
+    import bot.search.bm25
 
     documents = random_corpus(np.random.default_rng(5), 400, 80)
     whole = Bm25.fit(documents)
-    monkeypatch.setattr(bot.bm25, "SORT_SLICE", 10)
+    monkeypatch.setattr(bot.search.bm25, "SORT_SLICE", 10)
     sliced = Bm25.fit(documents)
     for name, array in whole.arrays().items():
         np.testing.assert_array_equal(array, sliced.arrays()[name], err_msg=name)
@@ -103,7 +103,7 @@ def test_saved_arrays_rebuild_the_model() -> None:
 
 
 def test_ranges_helper() -> None:
-    from bot.bm25 import concatenated_ranges
+    from bot.search.bm25 import concatenated_ranges
 
     starts, lengths = np.array([5, 0, 9, 2]), np.array([3, 0, 2, 1])
     assert concatenated_ranges(starts, lengths).tolist() == [5, 6, 7, 9, 10, 2]
@@ -111,7 +111,7 @@ def test_ranges_helper() -> None:
 
 
 def test_regrouping_in_slices_gives_the_same_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.bm25
+    import bot.search.bm25
 
     rng = np.random.default_rng(4)
     documents = random_corpus(rng, 300, 50)
@@ -120,7 +120,7 @@ def test_regrouping_in_slices_gives_the_same_model(monkeypatch: pytest.MonkeyPat
     small = Bm25.fit(documents)
     keep = np.ones(len(small.keys), dtype=bool)
     whole = small.regrouped(keep, group_of, lengths, Bm25Params())
-    monkeypatch.setattr(bot.bm25, "SORT_SLICE", 50)
+    monkeypatch.setattr(bot.search.bm25, "SORT_SLICE", 50)
     sliced = small.regrouped(keep, group_of, lengths, Bm25Params())
     for name, array in whole.arrays().items():
         np.testing.assert_array_equal(array, sliced.arrays()[name], err_msg=name)

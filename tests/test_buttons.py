@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import buttons
-from bot.answer import Answer, Passage
-from bot.index import SentenceIndex
+from bot.search.answer import Answer, Passage
+from bot.search.index import SentenceIndex
+from bot.telegram_edge import buttons
 from tests.conftest import sentence_with
 
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cite import attribute
-from bot.index import SentenceIndex
-from bot.text import SentenceSplitter
+from bot.search.cite import attribute
+from bot.search.index import SentenceIndex
+from bot.search.sentences import SentenceSplitter
 from tests.conftest import sentence_with
 
 ADVISOR = "an advisor to the Syrian president"

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import article_from_text, load_corpus, title_from_filename
 from bot.errors import CorpusError
+from bot.search.corpus import article_from_text, load_corpus, title_from_filename
 
 
 def test_header_fields_and_unknown_keys(news_dir: Path) -> None:

@@ -7,8 +7,8 @@ import logging
 import pytest
 from telegram.error import NetworkError, TimedOut
 
-from bot import delivery
 from bot.config import Settings
+from bot.telegram_edge import delivery
 from tests import telegram_fakes as tf
 from tests.test_render import visible
 
@@ -21,7 +21,7 @@ async def ask(app) -> None:
 
 
 def handler_warnings(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "bot.handlers"]
+    return [r.getMessage() for r in caplog.records if r.name == "bot.telegram_edge.handlers"]
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ async def test_transient_failures_are_retried_until_the_answer_goes_out(
     assert all(a == attempts[0] for a in attempts)  # the same request every time
     assert FLED in visible(attempts[-1]["text"])
     assert handler_warnings(caplog) == []
-    retries = [r.getMessage() for r in caplog.records if r.name == "bot.delivery"]
+    retries = [r.getMessage() for r in caplog.records if r.name == "bot.telegram_edge.delivery"]
     assert len(retries) == len(failures)
     assert retries[0].startswith("sendMessage failed in transit (")
     assert retries[0].endswith("retry 1 of 4 in 0 s")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ast
 import re
 
 import pytest
@@ -9,19 +8,6 @@ from bot.cli import _parser
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
-CORE = [
-    "corpus",
-    "text",
-    "cite",
-    "bm25",
-    "index",
-    "store",
-    "answer",
-    "render",
-    "config",
-    "errors",
-]
-TELEGRAM_FREE = [*CORE, "reload"]  # reload is an edge for the bot and the CLI alike
 
 
 def subcommands() -> dict:
@@ -67,28 +53,13 @@ def test_dotenv_is_ignored_by_git() -> None:
     assert example.returncode == 1  # tracked, as it should be
 
 
-@pytest.mark.parametrize("module", TELEGRAM_FREE)
-def test_core_imports_neither_telegram_nor_the_edges(module: str) -> None:
-    tree = ast.parse((REPO / "bot" / f"{module}.py").read_text(encoding="utf-8"))
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            imported.add(("." * node.level) + (node.module or ""))
-    banned = {"telegram", "argparse", ".cli", ".handlers", "bot.cli", "bot.handlers"}
-    assert not {name for name in imported if name.split(".")[0] == "telegram"} | (
-        imported & banned
-    )
-
-
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in README
     assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
 
 
 def test_every_bot_command_is_in_the_readme_and_help() -> None:
-    from bot.telegram_texts import GROUP_COMMANDS, PRIVATE_COMMANDS, help_html
+    from bot.telegram_edge.texts import GROUP_COMMANDS, PRIVATE_COMMANDS, help_html
 
     help_text = help_html("SomeBot", reads_groups=False, inline=False)
     for command in {c.command for c in (*PRIVATE_COMMANDS, *GROUP_COMMANDS)}:

@@ -23,7 +23,7 @@ import pytest
 from telegram.request import HTTPXRequest, RequestData
 
 from bot.config import Settings
-from bot.handlers import ALLOWED_UPDATES, build_application
+from bot.telegram_edge import ALLOWED_UPDATES, build_application
 from tests.conftest import REPO
 from tests.test_render import visible
 

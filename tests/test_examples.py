@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.answer import answer
-from bot.corpus import load_corpus
-from bot.examples import example_questions
-from bot.index import SentenceIndex
+from bot.search.answer import answer
+from bot.search.corpus import load_corpus
+from bot.search.examples import example_questions
+from bot.search.index import SentenceIndex
 
 
 def test_bundled_corpus_examples_are_answered_by_the_sources_they_name(aleppo_index) -> None:

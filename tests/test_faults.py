@@ -17,8 +17,8 @@ import pytest
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.handlers import ALLOWED_UPDATES, build_application
-from bot.transport import AiohttpRequest
+from bot.telegram_edge import ALLOWED_UPDATES, build_application
+from bot.telegram_edge.transport import AiohttpRequest
 from tests.botapi import (
     DROP,
     FAULT_KINDS,
@@ -164,7 +164,7 @@ async def test_a_chat_that_refuses_gets_nothing_and_the_others_are_answered(
         await exactly_one_answer(emulator, asked)
     assert answers(emulator, refused) == []
     assert emulator.refused[BLOCKED["id"]] == 1  # a refusal is never retried
-    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.handlers"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.telegram_edge.handlers"]
     assert warnings == [
         f"Telegram refused (message in chat {BLOCKED['id']}): Forbidden: bot was blocked by "
         "the user; dropping that chat's data"

@@ -8,12 +8,11 @@ import pytest
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 
-from bot import buttons
-from bot import telegram_texts as texts
 from bot.config import Settings
-from bot.corpus import load_corpus
-from bot.handlers import build_application
-from bot.index import SentenceIndex
+from bot.search.corpus import load_corpus
+from bot.search.index import SentenceIndex
+from bot.telegram_edge import build_application, buttons
+from bot.telegram_edge import texts as texts
 from tests import telegram_fakes as tf
 from tests.test_render import visible
 
@@ -106,16 +105,17 @@ async def test_quick_answers_run_on_the_event_loop_slow_ones_in_a_thread(
 ) -> None:
     import threading
 
-    import bot.handlers
+    import bot.telegram_edge.briefing
+    import bot.telegram_edge.handlers
 
     threads = []
-    real = bot.handlers.answer
+    real = bot.telegram_edge.briefing.answer
 
     def recording(*args, **kwargs):
         threads.append(threading.current_thread() is threading.main_thread())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(bot.handlers, "answer", recording)
+    monkeypatch.setattr(bot.telegram_edge.briefing, "answer", recording)
     briefing = app.bot_data["briefing"]
     await send(app, message=tf.message(QUESTION))
     briefing.answer_seconds = 0.5  # as after a few slow answers
@@ -351,7 +351,7 @@ async def test_command_menus_are_registered_per_scope(app, fake) -> None:
 
 async def test_refused_command_menu_is_a_warning_not_a_failure(app, fake, caplog) -> None:
     fake.failures["setMyCommands"] = (400, "Bad Request: not allowed here")
-    with caplog.at_level(logging.WARNING, logger="bot.handlers"):
+    with caplog.at_level(logging.WARNING, logger="bot.telegram_edge.handlers"):
         await app.post_init(app)
     assert len(fake.sent("setMyCommands")) == 2
     assert [r.levelname for r in caplog.records] == ["WARNING", "WARNING"]
@@ -655,7 +655,7 @@ async def test_retry_after_is_logged(app, fake, caplog) -> None:
     fake.failure_parameters["sendMessage"] = {"retry_after": 1}
     with caplog.at_level(logging.WARNING):
         await send(app, message=tf.message(QUESTION))
-    messages = [r.getMessage() for r in caplog.records if r.name == "bot.handlers"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "bot.telegram_edge.handlers"]
     assert len(messages) == 1 and messages[0].startswith("Telegram flood control")
     assert len(fake.sent()) == 3
 
@@ -667,7 +667,7 @@ async def test_timeouts_are_logged_once(app, fake, caplog, error) -> None:
     fake.raises["sendMessage"] = error
     with caplog.at_level(logging.WARNING):
         await send(app, message=tf.message(QUESTION))
-    messages = [r.getMessage() for r in caplog.records if r.name == "bot.handlers"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "bot.telegram_edge.handlers"]
     assert len(messages) == 1
     assert messages[0].startswith(("Telegram timed out", "Network error talking to Telegram"))
 
@@ -678,10 +678,10 @@ async def test_unexpected_error_is_logged_with_traceback_and_user_gets_an_apolog
     def broken(*args, **kwargs):
         raise RuntimeError("index exploded")
 
-    monkeypatch.setattr("bot.handlers.answer", broken)
+    monkeypatch.setattr("bot.telegram_edge.briefing.answer", broken)
     with caplog.at_level(logging.WARNING):
         await send(app, message=tf.message(QUESTION))
-    records = [r for r in caplog.records if r.name == "bot.handlers"]
+    records = [r for r in caplog.records if r.name == "bot.telegram_edge.handlers"]
     assert len(records) == 1 and records[0].exc_info is not None
     text = the_reply(fake)["text"]
     assert text == texts.SORRY
@@ -690,7 +690,7 @@ async def test_unexpected_error_is_logged_with_traceback_and_user_gets_an_apolog
 
 async def test_unexpected_error_behind_a_button_is_a_toast(paged_app, fake, monkeypatch) -> None:
     _, answer_message = await ask_paged(paged_app, fake)
-    monkeypatch.setattr("bot.handlers.answer", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("bot.telegram_edge.briefing.answer", lambda *a, **k: 1 / 0)
     data = press_data(answer_message, "More \u25b8")
     await paged_app.process_update(tf.callback(paged_app, data, answer_message))
     assert fake.methods() == ["answerCallbackQuery"]
@@ -698,7 +698,7 @@ async def test_unexpected_error_behind_a_button_is_a_toast(paged_app, fake, monk
 
 
 async def test_unexpected_error_in_a_group_stays_quiet(app, fake, monkeypatch) -> None:
-    monkeypatch.setattr("bot.handlers.answer", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("bot.telegram_edge.briefing.answer", lambda *a, **k: 1 / 0)
     await send(app, message=tf.message(f"/ask {QUESTION}", chat=tf.GROUP))
     assert fake.methods() == []
 

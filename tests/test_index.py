@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from bot.config import SearchParams
-from bot.corpus import Corpus, article_from_text
-from bot.index import SentenceIndex
-from bot.text import tokenize
+from bot.search.corpus import Corpus, article_from_text
+from bot.search.index import SentenceIndex
+from bot.search.text import tokenize
 
 
 def top(index: SentenceIndex, question: str, k: int = 3) -> list[str]:
@@ -80,7 +80,7 @@ def test_tiny_corpus_has_no_positive_idf() -> None:
 
 
 def test_bm25_parameters_are_used(news_dir) -> None:
-    from bot.corpus import load_corpus
+    from bot.search.corpus import load_corpus
 
     corpus = load_corpus(news_dir)
     a = SentenceIndex.build(corpus, SearchParams(k1=1.5, b=0.75))
@@ -112,10 +112,12 @@ def test_an_empty_corpus_builds_an_empty_index() -> None:
 
 def test_articles_analysed_together_give_each_sentence_its_own_analysis() -> None:
     """The batch analysis of a corpus equals analysing sentence by sentence (the plain rules)."""
-    from bot.cite import quote_openings
-    from bot.corpus import load_corpus
-    from bot.index import _analyse, leans_on_previous
-    from bot.text import SentenceSplitter, analyse, borrowed_key
+    from bot.search.build import _analyse
+    from bot.search.cite import quote_openings
+    from bot.search.corpus import load_corpus
+    from bot.search.keys import borrowed_key
+    from bot.search.sentences import SentenceSplitter, leans_on_previous
+    from bot.search.text import analyse
 
     from .conftest import BUNDLED_CORPUS, NEWS
     from .test_text import TRICKY_TEXTS
@@ -202,13 +204,15 @@ def test_worker_processes_build_the_same_index(news_dir, monkeypatch) -> None:
     """Forked workers (main thread only) and one thread give the same arrays."""
     import threading
 
-    import bot.index
-    from bot.corpus import load_corpus
+    import bot.search.build
+    from bot.search.corpus import load_corpus
 
     corpus = load_corpus(news_dir)
     alone = SentenceIndex.build(corpus).arrays()
-    monkeypatch.setattr(bot.index, "PARALLEL_MIN_CHARS", 0)
-    monkeypatch.setattr(bot.index, "os", type("os", (), {"cpu_count": staticmethod(lambda: 2)}))
+    monkeypatch.setattr(bot.search.build, "PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(
+        bot.search.build, "os", type("os", (), {"cpu_count": staticmethod(lambda: 2)})
+    )
     forked = SentenceIndex.build(corpus).arrays()
     assert alone.keys() == forked.keys()
     for name, array in alone.items():
@@ -217,7 +221,7 @@ def test_worker_processes_build_the_same_index(news_dir, monkeypatch) -> None:
     def refuse(bounds):  # a forked worker would run this: no fork from another thread
         raise AssertionError("forked from a thread")
 
-    monkeypatch.setattr(bot.index, "_analyse_range", refuse)
+    monkeypatch.setattr(bot.search.build, "_analyse_range", refuse)
     built = []
     thread = threading.Thread(target=lambda: built.append(SentenceIndex.build(corpus).arrays()))
     thread.start()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import answer
 from bot.config import SearchParams
-from bot.corpus import Corpus, article_from_text
-from bot.index import SentenceIndex
+from bot.search.answer import answer
+from bot.search.corpus import Corpus, article_from_text
+from bot.search.index import SentenceIndex
 
 ARTICLES = {
     "harbour": (

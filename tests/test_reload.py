@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot import access, buttons
-from bot import telegram_texts as texts
 from bot.config import Settings
 from bot.reload import build_index
+from bot.telegram_edge import access, buttons
+from bot.telegram_edge import texts as texts
 from tests import telegram_fakes as tf
 from tests.test_render import visible
 
@@ -221,7 +221,7 @@ async def test_without_admins_nobody_may_reload(fake, news_index) -> None:
 
 
 def test_a_long_summary_is_cut_to_one_message() -> None:
-    from bot.handlers import _plain_within_limit
+    from bot.telegram_edge.handlers import _plain_within_limit
 
     text = "\U0001f4f0" * 3000  # 6,000 UTF-16 units, two for each newspaper
     cut = _plain_within_limit(text)

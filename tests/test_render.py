@@ -3,10 +3,10 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from bot.answer import Answer, answer
-from bot.corpus import Corpus, article_from_text
-from bot.index import SentenceIndex
 from bot.render import answer_json, paragraph_html, render_html, render_text
+from bot.search.answer import Answer, answer
+from bot.search.corpus import Corpus, article_from_text
+from bot.search.index import SentenceIndex
 
 TELEGRAM_TAGS = {"b", "i", "u", "s", "a", "code", "pre", "blockquote", "tg-spoiler", "span"}
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import store
 from bot.config import SearchParams
-from bot.index import SentenceIndex
+from bot.search import store
+from bot.search.index import SentenceIndex
 
 QUESTION = "How many residents were evacuated?"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from telegram import Message
 
-from bot.telegram_filters import is_reply_to_bot, mentions_bot, question_text
+from bot.telegram_edge.addressing import is_reply_to_bot, mentions_bot, question_text
 from tests import telegram_fakes as tf
 
 TOPIC = {"name": "Aleppo", "icon_color": 7322096}

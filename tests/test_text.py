@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import STOP_WORDS, SentenceSplitter, fold, tokenize
+from bot.search.sentences import SentenceSplitter
+from bot.search.text import STOP_WORDS, fold, tokenize
 
 
 @pytest.mark.parametrize(
@@ -153,13 +154,13 @@ def test_training_is_bounded() -> None:
     ],
 )
 def test_fast_ascii_split_matches_the_pattern(text: str) -> None:
-    from bot.text import _TOKEN, _split_words
+    from bot.search.text import _TOKEN, _split_words
 
     assert _split_words(text) == _TOKEN.findall(text)
 
 
 def test_a_month_is_a_date_only_with_its_capital() -> None:
-    from bot.text import WHEN_KEY, analyse
+    from bot.search.text import WHEN_KEY, analyse
 
     assert WHEN_KEY in analyse("The vote is in May.").kinds
     assert WHEN_KEY not in analyse("It may rain.").kinds
@@ -183,7 +184,7 @@ TRICKY_TEXTS = [
 
 
 def test_many_texts_at_once_agree_with_one_at_a_time() -> None:
-    from bot.text import NUMBER_BIT, NUMBER_KEY, WHEN_BIT, WHEN_KEY, analyse, analyse_texts
+    from bot.search.text import NUMBER_BIT, NUMBER_KEY, WHEN_BIT, WHEN_KEY, analyse, analyse_texts
 
     for texts in (TRICKY_TEXTS, TRICKY_TEXTS[:-2], [t for t in TRICKY_TEXTS if "\x1f" not in t]):
         words = analyse_texts(texts)
@@ -210,7 +211,7 @@ def _normalise_slowly(text: str) -> str:
     """The normalisation rules as plain patterns, to check the fast ones against."""
     import re
 
-    from bot.text import fold
+    from bot.search.text import fold
 
     text = fold(text)
     text = re.sub(r"\b(?:[^\W\d_]\.){2,}", lambda m: m.group().replace(".", "") + " ", text)
@@ -222,7 +223,7 @@ def _normalise_slowly(text: str) -> str:
 def test_fast_normalisation_patterns_agree_with_the_plain_rules() -> None:
     import random
 
-    from bot.text import _normalise
+    from bot.search.text import _normalise
 
     rng = random.Random(7)
     alphabet = "aAsSbB1234567890.,'\u2019 \u00a0-xU\u00e9"
@@ -234,13 +235,13 @@ def test_fast_normalisation_patterns_agree_with_the_plain_rules() -> None:
 
 
 def test_the_word_table_starts_afresh_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.text
-    from bot.text import analyse, analyse_texts
+    import bot.search.text
+    from bot.search.text import analyse, analyse_texts
 
-    monkeypatch.setattr(bot.text, "MAX_REMEMBERED_WORDS", 5)
-    monkeypatch.setattr(bot.text, "_WORDS", bot.text._WordTable())
+    monkeypatch.setattr(bot.search.text, "MAX_REMEMBERED_WORDS", 5)
+    monkeypatch.setattr(bot.search.text, "_WORDS", bot.search.text._WordTable())
     texts = ["Alpha beta gamma delta epsilon zeta.", "Eta theta alpha beta, iota kappa."]
     for more in ([], ["Lambda and alpha."], ["Mu, nu and gamma."]):  # new words each time
         words = analyse_texts(texts + more)
         assert words.stem_keys.tolist() == [k for t in texts + more for k in analyse(t).word_keys]
-        assert len(bot.text._WORDS.ids) <= len(words.stem_keys)
+        assert len(bot.search.text._WORDS.ids) <= len(words.stem_keys)

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Repl
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.transport import _body
+from bot.telegram_edge.transport import _body
 
 
 def _data(**values: object) -> RequestData:

@@ -18,7 +18,7 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from . import __version__
+from .. import __version__
 
 # The bot's sends and the long poll get separate clients, as PTB's builder does by default.
 CONNECTIONS = 64

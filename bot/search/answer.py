@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .corpus import Article
 from .index import Hit, Sentence, SentenceIndex
+from .query import Query
 
 NOT_COVERED = "The briefing does not cover this."
 EMPTY_QUESTION = "Ask a question about the briefing, in a few words."
@@ -74,7 +75,7 @@ def answer(question: str, index: SentenceIndex, k: int = 3, offset: int = 0) -> 
         return Answer(question, (), message=EMPTY_QUESTION)
     wanted = offset + k + 1
     # Expanding and merging can fold several hits into one passage; fetch generously.
-    search = index.search(question, k=3 * wanted + 5)
+    search = index.search(Query.parse(question), k=3 * wanted + 5)
     terms = frozenset(search.terms)
     if search.unknown_names:
         names = ", ".join(f"\u201c{name}\u201d" for name in search.unknown_names[:3])

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from telegram import BotCommand
 
-from .corpus import Article
-from .render import article_label
+from ..render import article_label
+from ..search.corpus import Article
 
 MAX_TITLES = 5
 MAX_TITLE_CHARS = 300

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit
 
-from .answer import Answer
-from .index import SentenceIndex
+from ..search.answer import Answer
+from ..search.index import SentenceIndex
 
 EDITION_CHARS = 8
 PAGE, PARAGRAPH = "a", "p"

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .config import SearchParams
+from .. import __version__
+from ..config import SearchParams
 from .corpus import Corpus, load_corpus
 from .index import SentenceIndex
 

@@ -16,8 +16,8 @@ from telegram import InlineQueryResultsButton, Message, MessageEntity, Update, U
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from .config import Settings
-from .telegram_filters import is_reply_to_bot, mentions_bot
+from ..config import Settings
+from .addressing import is_reply_to_bot, mentions_bot
 
 log = logging.getLogger(__name__)
 

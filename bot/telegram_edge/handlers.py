@@ -1,4 +1,4 @@
-"""Telegram handlers: parse the update, ask the core, render, reply; and `build_application`."""
+"""Telegram handlers: parse the update, ask the core, render, reply."""
 
 from __future__ import annotations
 
@@ -6,21 +6,16 @@ import asyncio
 import contextlib
 import html
 import logging
-import signal
-import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, MutableMapping
 from dataclasses import replace
 
 from telegram import (
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
     CallbackQuery,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
-    LinkPreviewOptions,
     Message,
     Update,
 )
@@ -37,96 +32,27 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
-    Defaults,
-    InlineQueryHandler,
-    MessageHandler,
-    TypeHandler,
-    filters,
 )
-from telegram.request import BaseRequest
 
-from . import access, buttons, delivery
-from . import telegram_texts as texts
-from .answer import Answer, answer
-from .config import Settings
-from .index import SentenceIndex
-from .reload import Edition, Reloader
-from .render import citation_text, paragraph_html, passage_html, render_html
-from .telegram_filters import ADDRESSED, REPLY_TO_BOT, question_text
-from .transport import AiohttpRequest
+from ..reload import Edition
+from ..render import citation_text, paragraph_html, passage_html, render_html
+from ..search.answer import Answer
+from . import access, buttons, texts
+from .addressing import question_text
+from .briefing import Briefing
 
 log = logging.getLogger(__name__)
 
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
-ALLOWED_UPDATES = (
-    Update.MESSAGE,
-    Update.EDITED_MESSAGE,
-    Update.CALLBACK_QUERY,
-    Update.INLINE_QUERY,
-)
 # "typing…" only for an answer that takes noticeable time: a quick one would spend a request
 # (and, with Telegram's limits, a share of the chat's sending budget) on a flicker.
 TYPING_AFTER_SECONDS = 1.0
 TYPING_REFRESH_SECONDS = 4  # Telegram shows "typing…" for up to 5 s
-REMEMBERED_QUESTIONS = 2000  # for "More" when the question cannot be read back from the chat
 REMEMBERED_ANSWERS_PER_CHAT = 500  # question message id -> answer message id, for edits
 INLINE_RESULTS = 5
 INLINE_CACHE_SECONDS = 10
 INLINE_TITLE_CHARS = 100
-# Answers that take less CPU time than this are worked out on the event loop: handing them to a
-# worker thread costs more than they do (bench/load.py: a fifth fewer answers a second).
-# Slower ones (a large corpus) go to a worker thread, so that other chats are served meanwhile.
-INLINE_ANSWER_SECONDS = 0.002
-
-
-class Briefing:
-    """What every handler shares: the edition answering now, the settings, recent questions."""
-
-    def __init__(self, settings: Settings, reloader: Reloader) -> None:
-        self.settings = settings
-        self.reloader = reloader
-        self.questions: OrderedDict[str, str] = OrderedDict()
-        self.answer_seconds = 0.0  # CPU time of one answer, smoothed over the recent ones
-
-    @property
-    def edition(self) -> Edition:
-        """The edition answering now; a handler reads it once, as a reload may swap it."""
-        return self.reloader.current
-
-    @property
-    def index(self) -> SentenceIndex:
-        """The current edition's index."""
-        return self.edition.index
-
-    @property
-    def examples(self) -> tuple[str, ...]:
-        """The current edition's example questions."""
-        return self.edition.examples
-
-    async def answer(
-        self, question: str, edition: Edition, offset: int = 0, k: int | None = None
-    ) -> Answer:
-        """Ask the core: on the event loop while answers are quick, else in a worker thread."""
-        args = (question, edition.index, k or self.settings.top_k, offset)
-        if self.answer_seconds < INLINE_ANSWER_SECONDS:
-            result, seconds = _timed_answer(*args)
-        else:
-            result, seconds = await asyncio.to_thread(_timed_answer, *args)
-        self.answer_seconds += 0.2 * (seconds - self.answer_seconds)
-        return result
-
-    def remember(self, question: str) -> None:
-        """Keep `question` for "More" presses; the oldest are forgotten first."""
-        key = buttons.question_key(question)
-        self.questions[key] = question
-        self.questions.move_to_end(key)
-        while len(self.questions) > REMEMBERED_QUESTIONS:
-            self.questions.popitem(last=False)
 
 
 # --- Commands ---
@@ -312,135 +238,6 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
         await _apologise(update)
 
 
-# --- Application ---
-
-
-class _BriefingApplication(Application):
-    """PTB's Application, closing its HTTP clients when start-up fails (PTB leaves them open)."""
-
-    transports: tuple[BaseRequest, ...] = ()
-
-    async def initialize(self) -> None:
-        """Initialise as PTB does; if that fails (a rejected token), close the clients first."""
-        try:
-            await super().initialize()
-        except Exception:
-            for transport in self.transports:
-                await transport.shutdown()
-            raise
-
-
-def build_application(
-    settings: Settings,
-    index: SentenceIndex,
-    *,
-    request: BaseRequest | None = None,
-    get_updates_request: BaseRequest | None = None,
-    reload_on_sighup: bool = False,
-) -> Application:
-    """Build the bot around a ready index; `request`s replace the HTTP layer (tests).
-
-    With `reload_on_sighup`, SIGHUP rebuilds the index as /reload does (for `bot run`).
-    """
-    builder = (
-        ApplicationBuilder()
-        .token(settings.require_token())
-        .base_url(settings.telegram_base_url)
-        .base_file_url(settings.telegram_file_base_url)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                allow_sending_without_reply=True,
-            )
-        )
-        .rate_limiter(delivery.rate_limiter(settings))
-        # Answers in one chat must not wait for another chat's flood-control pause.
-        .concurrent_updates(True)
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
-    )
-    transports = (request or AiohttpRequest(), get_updates_request or AiohttpRequest(1))
-    builder = builder.request(transports[0]).get_updates_request(transports[1])
-    builder = builder.application_class(_BriefingApplication)
-    application = builder.build()
-    application.transports = transports
-    application.bot_data["reload_on_sighup"] = reload_on_sighup
-    application.bot_data["briefing"] = Briefing(settings, Reloader(settings, Edition.of(index)))
-
-    # Edits go to edited_question only; a channel's posts copied into its discussion group are
-    # not questions.
-    new = filters.UpdateType.MESSAGE & ~filters.IS_AUTOMATIC_FORWARD
-    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
-    not_via_bot = ~filters.ViaBot(allow_empty=True)  # inline results someone shared
-    # In a group, a forwarded message's mention or reply was meant for another chat.
-    addressed = groups & ADDRESSED & ~filters.FORWARDED
-
-    # Chats outside ALLOWED_CHAT_IDS: told once that the bot is private, then ignored.
-    application.add_handler(TypeHandler(Update, access.gate), group=-1)
-
-    # Commands: /cmd and /cmd@ThisBot, never /cmd@OtherBot.
-    application.add_handler(CommandHandler("start", start, filters=new))
-    application.add_handler(CommandHandler("help", help_command, filters=new))
-    application.add_handler(CommandHandler("sources", sources, filters=new))
-    application.add_handler(CommandHandler("ask", ask, filters=new))
-    application.add_handler(CommandHandler("reload", reload_command, filters=new))
-    application.add_handler(MessageHandler(new & private & filters.COMMAND, unknown_command))
-
-    # Questions: anything in private; in groups only replies to the bot and mentions of it.
-    text = new & filters.TEXT & ~filters.COMMAND & not_via_bot
-    application.add_handler(MessageHandler(text & (private | addressed), text_message))
-    other = new & ~filters.TEXT & ~filters.StatusUpdate.ALL & not_via_bot
-    to_bot = groups & REPLY_TO_BOT & ~filters.FORWARDED
-    application.add_handler(MessageHandler(other & (private | to_bot), not_text))
-    application.add_handler(
-        MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, edited_question)
-    )
-    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrate))
-
-    # Buttons and inline mode.
-    application.add_handler(CallbackQueryHandler(button))
-    application.add_handler(InlineQueryHandler(inline_query))
-
-    application.add_error_handler(error_handler)
-    return application
-
-
-async def _post_init(application: Application) -> None:
-    """Register the command menus; run on without them if Telegram refuses."""
-    bot = application.bot
-    menus = (
-        (texts.PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
-        (texts.GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
-    )
-    for commands, scope in menus:
-        try:
-            await bot.set_my_commands(commands, scope=scope)
-        except TelegramError as exc:
-            log.warning("Telegram refused the %s command menu (%s); running on", scope.type, exc)
-    briefing = _briefing_of(application)
-    if application.bot_data.get("reload_on_sighup") and hasattr(signal, "SIGHUP"):
-
-        def on_sighup() -> None:
-            application.create_task(briefing.reloader.reload("SIGHUP"), name="reload")
-
-        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_sighup)
-    index = briefing.edition.index
-    log.info(
-        "@%s ready: %d article(s), corpus %s",
-        bot.username,
-        len(index.articles),
-        buttons.edition(index.corpus.fingerprint),
-    )
-
-
-async def _post_shutdown(application: Application) -> None:
-    """Give SIGHUP back to the default handler."""
-    if application.bot_data.get("reload_on_sighup") and hasattr(signal, "SIGHUP"):
-        with contextlib.suppress(RuntimeError, ValueError):
-            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-
-
 # --- Helpers ---
 
 
@@ -602,18 +399,5 @@ def _briefing(context: ContextTypes.DEFAULT_TYPE) -> Briefing:
     return context.bot_data["briefing"]
 
 
-def _briefing_of(application: Application) -> Briefing:
-    return application.bot_data["briefing"]
-
-
 def _first(items: tuple[str, ...]) -> str | None:
     return items[0] if items else None
-
-
-def _timed_answer(
-    question: str, index: SentenceIndex, k: int, offset: int
-) -> tuple[Answer, float]:
-    """The core's answer, and the CPU time it took (waiting for the GIL does not count)."""
-    started = time.thread_time()
-    result = answer(question, index, k, offset)
-    return result, time.thread_time() - started

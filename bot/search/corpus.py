@@ -15,8 +15,8 @@ from pathlib import Path
 import frontmatter
 import yaml
 
-from .config import DEFAULT_MAX_ARTICLE_BYTES
-from .errors import ArticleError, CorpusError
+from ..config import DEFAULT_MAX_ARTICLE_BYTES
+from ..errors import ArticleError, CorpusError
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".jsonl")
 MARKDOWN_SUFFIXES = (".md", ".markdown")

@@ -1,11 +1,10 @@
-"""Text processing: tokens for BM25 (one function for sentences and questions) and sentences."""
+"""Text analysis: the BM25 terms of a text, one function for sentences and questions alike."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from itertools import chain, pairwise
@@ -13,7 +12,8 @@ from itertools import chain, pairwise
 import numpy as np
 import regex
 from nltk.stem.porter import PorterStemmer
-from nltk.tokenize.punkt import PunktSentenceTokenizer, PunktTrainer
+
+from .keys import pair_key, term_key
 
 # Curly quotes and primes map one character to one character, so offsets survive the mapping.
 _STRAIGHT_QUOTES = {
@@ -33,8 +33,6 @@ _STRAIGHT_QUOTES = {
     "\u2039": "'",
     "\u203a": "'",
 }
-# Training Punkt is linear in text size; a megabyte of news teaches it what it can learn.
-MAX_TRAINING_CHARS = 1_000_000
 
 # Each pattern starts with a literal character (or a set), which `re` finds fast in long texts.
 _ACRONYM_DOTS = re.compile(r"\b(?:[^\W\d_]\.){2,}")
@@ -46,8 +44,6 @@ _POSSESSIVE = re.compile(r"'(?:s\b(?<=\w's)|(?<=s')(?!\w))", re.IGNORECASE)
 EXACT_MARK = "="
 _INNER_APOSTROPHE = re.compile(r"'(?<=\w')(?=\w)")
 _TOKEN = re.compile(r"\d+(?:\.\d+)+|[^\W_]+")
-# Where Punkt considers a sentence break: an end mark followed by punctuation or by a token.
-_POSSIBLE_BREAK = re.compile(r"[.?!](?:[)\";}\]*:@'({\[!?]|\s+\S)")
 _MAYBE_DECIMAL = re.compile(r"[0-9]\.[0-9]")
 _DECIMAL_POINT = re.compile(r"(?<=[0-9])\.(?=[0-9])")
 # Every ASCII character that is not a letter or digit separates words (as `_TOKEN` has it).
@@ -68,8 +64,13 @@ _UPPER = regex.compile(r"\p{Lu}")
 _LOWER = regex.compile(r"\p{Ll}")
 
 
+def _data(name: str) -> str:
+    """A shipped word list (`bot/search/data/`)."""
+    return resources.files(__package__).joinpath("data", name).read_text(encoding="utf-8")
+
+
 def _read_list(name: str) -> frozenset[str]:
-    text = resources.files("bot").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+    text = _data(name)
     lines = (line.split("#", 1)[0].strip().lower() for line in text.splitlines())
     return frozenset(line for line in lines if line)
 
@@ -78,7 +79,7 @@ STOP_WORDS = _read_list("stopwords.txt")
 
 
 def _read_forms(name: str) -> dict[str, str]:
-    text = resources.files("bot").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+    text = _data(name)
     forms = {}
     for line in text.splitlines():
         words = line.split("#", 1)[0].lower().split()
@@ -284,46 +285,6 @@ def tokenize(text: str) -> list[str]:
     return analyse(text).stems
 
 
-def term_key(term: str | int) -> int:
-    """A stable 64-bit key for a term, the same in every process and every run."""
-    if isinstance(term, int):
-        return term
-    digest = hashlib.blake2b(term.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(digest, "little", signed=True)
-
-
-# Keys of derived terms are computed from the keys they derive from, the same way in Python
-# (questions) and in NumPy (whole corpora): multiply by an odd constant, mix, wrap at 64 bits.
-_PAIR_MIX = 0x9E3779B97F4A7C15
-_BORROWED_MIX = 0xC2B2AE3D27D4EB4F
-_MASK = (1 << 64) - 1
-
-
-def pair_key(first: int, second: int) -> int:
-    """Key of the pair of neighbouring words with these stem keys."""
-    return _signed((((first & _MASK) * _PAIR_MIX) & _MASK) ^ (second & _MASK))
-
-
-def borrowed_key(stem: int) -> int:
-    """Key of a stem a sentence borrows from the sentence before it."""
-    return _signed((((stem & _MASK) * _BORROWED_MIX) + 1) & _MASK)
-
-
-def pair_keys_of(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """`pair_key` over arrays of int64 keys."""
-    mixed = first.view(np.uint64) * np.uint64(_PAIR_MIX)
-    return (mixed ^ second.view(np.uint64)).view(np.int64)
-
-
-def borrowed_keys_of(stems: np.ndarray) -> np.ndarray:
-    """`borrowed_key` over an array of int64 stem keys."""
-    return (stems.view(np.uint64) * np.uint64(_BORROWED_MIX) + np.uint64(1)).view(np.int64)
-
-
-def _signed(value: int) -> int:
-    return value - (1 << 64) if value >= 1 << 63 else value
-
-
 def _form(word: str) -> tuple[str, int, int, bool, bool, int, bool]:
     """Everything about one word as written that analysis needs; remembered.
 
@@ -369,24 +330,6 @@ NUMBER_WORDS = frozenset(
     "hundred thousand million billion dozen half".split()
 )
 _YEAR = re.compile(r"(?:1[0-9]{3}|20[0-9]{2})s?")
-_ASKS_WHEN = re.compile(
-    r"\bwhen\b|\b(?:what|which)\s+(?:year|century|decade|date|month|day)\b", re.IGNORECASE
-)
-_ASKS_HOW_MANY = re.compile(
-    r"\bhow\s+(?:many|much|long|old|far|large|big|tall|high|fast|often)\b"
-    r"|\bwhat\s+(?:percentage|percent|number|amount)\b",
-    re.IGNORECASE,
-)
-
-
-def asked_kinds(question: str) -> list[int]:
-    """Keys of the kinds of answer a question asks for: "when…" `#when`, "how many…" `#number`."""
-    kinds = []
-    if _ASKS_WHEN.search(question):
-        kinds.append(WHEN_KEY)
-    if _ASKS_HOW_MANY.search(question):
-        kinds.append(NUMBER_KEY)
-    return kinds
 
 
 def _split_words(text: str) -> list[str]:
@@ -430,37 +373,3 @@ def _mostly_upper(text: str) -> bool:
         upper = len(_UPPER.findall(text))
         letters = upper + len(_LOWER.findall(text))
     return letters >= 8 and upper > 0.6 * letters
-
-
-class SentenceSplitter:
-    """NLTK Punkt, trained on the corpus itself plus a shipped list of news abbreviations.
-
-    No downloaded NLTK data is needed. Curly quotes are mapped to straight ones before Punkt sees
-    the text (one character for one), so Punkt's quote rules apply and offsets are unchanged.
-    """
-
-    def __init__(self, tokenizer: PunktSentenceTokenizer) -> None:
-        self._tokenizer = tokenizer
-
-    @classmethod
-    def train(cls, texts: Iterable[str], max_chars: int = MAX_TRAINING_CHARS) -> SentenceSplitter:
-        """Learn abbreviations, collocations and sentence starters from up to `max_chars`."""
-        trainer = PunktTrainer()
-        sample, size = [], 0
-        for text in texts:
-            if size >= max_chars:
-                break
-            sample.append(straight_quotes(text[: max_chars - size]))
-            size += len(sample[-1])
-        trainer.train("\n\n".join(sample), finalize=True)
-        params = trainer.get_params()
-        params.abbrev_types.update(ABBREVIATIONS)
-        return cls(PunktSentenceTokenizer(params))
-
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Return (start, end) offsets of the sentences of one paragraph."""
-        text = straight_quotes(text)
-        if not _POSSIBLE_BREAK.search(text):  # no place Punkt could break: one sentence
-            start, end = len(text) - len(text.lstrip()), len(text.rstrip())
-            return [(start, end)] if start < end else []
-        return list(self._tokenizer.span_tokenize(text))

@@ -10,7 +10,7 @@ from typing import Any
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
 
-from .config import Settings
+from ..config import Settings
 
 log = logging.getLogger(__name__)
 

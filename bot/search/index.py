@@ -1,0 +1,337 @@
+"""The sentence index: answering a question from a built index of every sentence, with BM25."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache, partial
+
+import numpy as np
+
+from ..config import SearchParams
+from . import build
+from .bm25 import Bm25
+from .cite import attribute
+from .corpus import Article, Corpus
+from .keys import borrowed_key
+from .query import Query
+from .sentences import leans_on_previous
+from .text import analyse
+
+# When a question names this many things, the best few hits are reordered so that those naming
+# more of them (in the sentence or next to it) come first: as many as an answer shows.
+MIN_NAMES_FOR_COORDINATION = 2
+COORDINATION_DEPTH = 3
+# Articles whose credits are kept once worked out (see `_credit_article`).
+CREDITED_ARTICLES_KEPT = 1024
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence, where it sits in its article, and whom the article credits for it."""
+
+    id: int
+    article: Article
+    paragraph: int
+    number: int
+    start: int
+    end: int
+    continues_quote: bool
+    # Works out the credits of the sentence's article; called only when `source` is read.
+    credits: Callable[[], list[str | None]] = field(repr=False, compare=False)
+
+    @cached_property
+    def source(self) -> str | None:
+        """Whom the article credits for this sentence; None for its own voice."""
+        return self.credits()[self.number - 1]
+
+    @property
+    def text(self) -> str:
+        """The sentence exactly as in the article body."""
+        return self.article.body[self.start : self.end]
+
+    @property
+    def leans_on_previous(self) -> bool:
+        """Whether a reader needs the sentence before this one to understand it."""
+        return leans_on_previous(self.text, self.continues_quote)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A sentence that matches a question, its score and the question terms it holds."""
+
+    sentence: Sentence
+    score: float
+    matched: frozenset[str]
+    coverage: float = 1.0  # share of the question's weight the sentence holds
+
+
+@dataclass(frozen=True)
+class Search:
+    """What a question found: its terms, names the corpus never mentions, and hits, best first."""
+
+    terms: tuple[str, ...]
+    hits: tuple[Hit, ...]
+    unknown_names: tuple[str, ...] = ()
+
+
+class SentenceIndex:
+    """Sentences of a corpus with their citations, indexed for BM25 search.
+
+    Each sentence is a BM25 document of its terms from `text.analyse` (stems, exact words, word
+    pairs), the kinds of answer it holds (`#when`, `#number`), and the stems of the sentence its
+    opening pronoun leans on, marked apart (`text.borrowed_key`). A sentence's score is its own
+    BM25Okapi score plus a weighted share of the BM25Okapi scores of its paragraph and of its
+    article for the same question terms; every one of these is rank-bm25's formula (see
+    `bm25.Bm25`).
+    """
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        params: SearchParams,
+        arrays: dict[str, np.ndarray],
+        names: frozenset[int],
+        models: dict[str, Bm25 | None],
+    ) -> None:
+        self.corpus = corpus
+        self.params = params
+        self._article_of = arrays["article_of"]
+        self._paragraph_of = arrays["paragraph_of"]  # 1-based within the article
+        self._paragraph_id = arrays["paragraph_id"]  # 0-based over the corpus
+        self._start = arrays["start"]
+        self._end = arrays["end"]
+        self._continues_quote = arrays["continues_quote"]
+        self._first_of_article = arrays["first_of_article"]
+        self.names = names
+        # Whom each sentence is credited to is worked out per article when first cited.
+        self._credits = lru_cache(maxsize=CREDITED_ARTICLES_KEPT)(self._credit_article)
+        self._bm25 = models["sentences"]
+        self._paragraphs = models["paragraphs"]
+        self._articles = models["articles"]
+        self._positions = {article.id: a for a, article in enumerate(corpus.articles)}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Everything the index holds besides the corpus, as named arrays (see `store`)."""
+        arrays = {
+            "article_of": self._article_of,
+            "paragraph_of": self._paragraph_of,
+            "paragraph_id": self._paragraph_id,
+            "start": self._start,
+            "end": self._end,
+            "continues_quote": self._continues_quote,
+            "first_of_article": self._first_of_article,
+            "names": np.array(sorted(self.names), dtype=np.int64),
+        }
+        models = {
+            "sentences": self._bm25,
+            "paragraphs": self._paragraphs,
+            "articles": self._articles,
+        }
+        for name, model in models.items():
+            if model is not None:
+                arrays.update({f"{name}.{k}": v for k, v in model.arrays().items()})
+        return arrays
+
+    @classmethod
+    def from_arrays(
+        cls, corpus: Corpus, params: SearchParams, arrays: dict[str, np.ndarray]
+    ) -> SentenceIndex:
+        """Rebuild an index from `arrays()` and the corpus it was built from."""
+        models: dict[str, Bm25 | None] = {}
+        for name in ("sentences", "paragraphs", "articles"):
+            prefix = f"{name}."
+            own = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+            models[name] = Bm25.from_arrays(own) if own else None
+        if models["sentences"] is None:
+            raise ValueError("no sentence model in the saved index")
+        names = frozenset(int(k) for k in arrays["names"])
+        return cls(corpus, params, arrays, names, models)
+
+    @classmethod
+    def build(
+        cls,
+        corpus: Corpus,
+        params: SearchParams | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> SentenceIndex:
+        """Split, credit and index every sentence of `corpus` (see `build.build`)."""
+        params = params or SearchParams()
+        built = build.build(corpus, params, progress)
+        return cls(corpus, params, built.arrays, built.names, built.models)
+
+    def __len__(self) -> int:
+        return len(self._start)
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        """The indexed articles, in corpus order."""
+        return self.corpus.articles
+
+    def article(self, article_id: str) -> Article | None:
+        """Return the article with this id, or None."""
+        a = self._positions.get(article_id)
+        return None if a is None else self.corpus.articles[a]
+
+    def sentence(self, i: int, article: Article | None = None) -> Sentence:
+        """Return sentence `i` of the whole index."""
+        a = int(self._article_of[i])
+        return Sentence(
+            id=i,
+            article=article or self.corpus.articles[a],
+            paragraph=int(self._paragraph_of[i]),
+            number=i - int(self._first_of_article[a]) + 1,
+            start=int(self._start[i]),
+            end=int(self._end[i]),
+            continues_quote=bool(self._continues_quote[i]),
+            credits=partial(self._credits, a),
+        )
+
+    def _credit_article(self, a: int) -> list[str | None]:
+        """Whom the article credits for each of its sentences (see `cite.attribute`)."""
+        first = int(self._first_of_article[a])
+        last = int(self._first_of_article[a + 1]) if a + 1 < len(self.articles) else len(self)
+        spans = [
+            (int(p), int(s), int(e))
+            for p, s, e in zip(
+                self._paragraph_of[first:last],
+                self._start[first:last],
+                self._end[first:last],
+                strict=True,
+            )
+        ]
+        return [c.source for c in attribute(self.corpus.articles[a].body, spans)]
+
+    def sentences_of(self, article: Article) -> list[Sentence]:
+        """Every sentence of one article, in order."""
+        a = self._positions[article.id]
+        first = int(self._first_of_article[a])
+        last = int(self._first_of_article[a + 1]) if a + 1 < len(self.articles) else len(self)
+        return [self.sentence(i, article) for i in range(first, last)]
+
+    def neighbour(self, sentence: Sentence, step: int) -> Sentence | None:
+        """The sentence `step` places away in the same paragraph, or None."""
+        i = sentence.id + step
+        if not 0 <= i < len(self) or self._paragraph_id[i] != self._paragraph_id[sentence.id]:
+            return None
+        return self.sentence(i, sentence.article)
+
+    def is_name(self, text: str) -> bool:
+        """Whether every content word of `text` is one the corpus writes as a name."""
+        keys = analyse(text).stem_keys
+        return bool(keys) and set(keys) <= self.names
+
+    def scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 score of every sentence document for these terms, as rank_bm25's get_scores."""
+        return self._bm25.scores(terms)
+
+    def search(self, query: Query | str, k: int) -> Search:
+        """Return up to `k` sentences that answer `query`, best first.
+
+        A hit must hold a question term. The question is covered only if some sentence holds
+        at least `min_coverage` of the question's weight (summed idf of its distinct stems; a
+        stem the corpus lacks weighs as much as the rarest one); otherwise there are no hits.
+        When the question names two or more things the corpus knows as names, the best
+        `COORDINATION_DEPTH` hits are reordered so that those naming more of them (counting
+        the sentences next to them) come first.
+        """
+        if isinstance(query, str):
+            query = Query.parse(query)
+        stem_of = dict(zip(query.stem_keys, query.stems, strict=True))
+        known = [key for key in stem_of if key in self._bm25]
+        if not known:
+            return Search(query.stems, (), self._unknown_names(query))
+        idf = {key: self._idf(key) for key in stem_of}
+        total = sum(idf.values()) or 1.0
+        share = {key: idf[key] / total for key in known}
+        weights = self._query_weights(query)
+        kinds = dict.fromkeys(query.kinds, self.params.kind_weight)
+        own = self._bm25.scores({**weights, **kinds})
+        candidates = np.flatnonzero(own > 0)
+        floor = self.params.min_coverage - 1e-9
+        # With no negative idf, every sentence holding a known stem is a candidate: when one
+        # stem alone weighs enough, some candidate is covered and no sentence need be counted.
+        if self._bm25.idf_floor < 0 or max(share.values()) < floor:
+            coverage = np.zeros(len(self))
+            for key in known:
+                coverage[self._bm25.postings(key)] += share[key]
+            if not len(candidates) or coverage[candidates].max() < floor:
+                return Search(query.stems, (), self._unknown_names(query))
+        scores = own[candidates]
+        if self._paragraphs is not None:
+            field = self._paragraphs.scores(weights)[self._paragraph_id[candidates]]
+            scores = scores + self.params.paragraph_weight * field
+        if self._articles is not None:
+            field = self._articles.scores(weights)[self._article_of[candidates]]
+            scores = scores + self.params.article_weight * field
+        order = _top(scores, k)
+        names = self._question_names(query)
+        if len(names) >= MIN_NAMES_FOR_COORDINATION and len(order):
+            top = order[:COORDINATION_DEPTH]
+            named = np.array([self._named_nearby(names, int(candidates[j])) for j in top])
+            order[: len(top)] = top[np.argsort(-named, kind="stable")]
+        hits = []
+        for j in order:
+            i = int(candidates[j])
+            held = [key for key in known if self._bm25.holds(key, i)]
+            covered = sum(share[key] for key in held)  # as `coverage` sums, in the same order
+            found = frozenset(stem_of[key] for key in held)
+            hits.append(Hit(self.sentence(i), float(scores[j]), found, float(covered)))
+        return Search(query.stems, tuple(hits))
+
+    def _query_weights(self, query: Query) -> dict[int, float]:
+        """Weight of each of the question's term keys, borrowed twins of its stems included."""
+        weights: Counter[int] = Counter()
+        for key in query.stem_keys:
+            weights[key] += 1.0
+            weights[borrowed_key(key)] += self.params.antecedent_weight
+        for key in query.exact_keys:
+            weights[key] += self.params.exact_weight
+        for key in query.pair_keys:
+            weights[key] += self.params.pair_weight
+        return {key: w for key, w in weights.items() if w}
+
+    def _question_names(self, query: Query) -> list[frozenset[int]]:
+        """The distinct things a question names: its runs of capitalised words the corpus knows."""
+        groups = []
+        for run in query.name_runs:
+            keys = run & self.names
+            if keys and keys not in groups:
+                groups.append(keys)
+        return groups
+
+    def _named_nearby(self, names: list[frozenset[int]], i: int) -> int:
+        """How many of the named things sentence `i` or its paragraph neighbours hold."""
+        near = [i] + [
+            j
+            for j in (i - 1, i + 1)
+            if 0 <= j < len(self) and self._paragraph_id[j] == self._paragraph_id[i]
+        ]
+        return sum(any(self._bm25.holds(key, j) for key in group for j in near) for group in names)
+
+    def _idf(self, term: str | int) -> float:
+        idf = self._bm25.idf_of(term)
+        if idf is not None:
+            return max(idf, 0.0)
+        # rank_bm25's idf for a term in no sentence: log((N - 0 + 0.5) / (0 + 0.5)).
+        return math.log(len(self) + 0.5) - math.log(0.5)
+
+    def _unknown_names(self, query: Query) -> tuple[str, ...]:
+        """Capitalised words of the question (not its first) whose terms the corpus lacks."""
+        unknown = [
+            word
+            for word, terms in query.capitalised
+            if terms and not any(t in self._bm25 for t in terms)
+        ]
+        return tuple(dict.fromkeys(unknown))
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the `k` best scores, best first, without sorting all of them."""
+    if k <= 0 or not len(scores):
+        return np.zeros(0, dtype=np.int64)
+    best = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
+    # Ties broken by position, as a stable sort of every score would.
+    return best[np.lexsort((best, -scores[best]))]

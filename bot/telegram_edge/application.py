@@ -1,0 +1,229 @@
+"""The Telegram application: `build_application` registers the handlers around a ready index."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from telegram import (
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from ..config import Settings
+from ..errors import BotError
+from ..reload import Edition, Reloader
+from ..search.index import SentenceIndex
+from . import access, buttons, delivery, texts
+from .addressing import ADDRESSED, REPLY_TO_BOT
+from .briefing import Briefing
+from .handlers import (
+    ask,
+    button,
+    edited_question,
+    error_handler,
+    help_command,
+    inline_query,
+    migrate,
+    not_text,
+    reload_command,
+    sources,
+    start,
+    text_message,
+    unknown_command,
+)
+from .transport import AiohttpRequest
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.INLINE_QUERY,
+)
+# deleteWebhook/setWebhook at start-up are retried this often (1 s, then 1.5×, … apart) before
+# `bot run` gives up; a rejected token is never retried.
+BOOTSTRAP_RETRIES = 5
+
+
+class _BriefingApplication(Application):
+    """PTB's Application, closing its HTTP clients when start-up fails (PTB leaves them open)."""
+
+    transports: tuple[BaseRequest, ...] = ()
+
+    async def initialize(self) -> None:
+        """Initialise as PTB does; if that fails (a rejected token), close the clients first."""
+        try:
+            await super().initialize()
+        except Exception:
+            for transport in self.transports:
+                await transport.shutdown()
+            raise
+
+
+def build_application(
+    settings: Settings,
+    index: SentenceIndex,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    reload_on_sighup: bool = False,
+) -> Application:
+    """Build the bot around a ready index; `request`s replace the HTTP layer (tests).
+
+    With `reload_on_sighup`, SIGHUP rebuilds the index as /reload does (for `bot run`).
+    """
+    builder = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                allow_sending_without_reply=True,
+            )
+        )
+        .rate_limiter(delivery.rate_limiter(settings))
+        # Answers in one chat must not wait for another chat's flood-control pause.
+        .concurrent_updates(True)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    transports = (request or AiohttpRequest(), get_updates_request or AiohttpRequest(1))
+    builder = builder.request(transports[0]).get_updates_request(transports[1])
+    builder = builder.application_class(_BriefingApplication)
+    application = builder.build()
+    application.transports = transports
+    application.bot_data["reload_on_sighup"] = reload_on_sighup
+    application.bot_data["briefing"] = Briefing(settings, Reloader(settings, Edition.of(index)))
+
+    # Edits go to edited_question only; a channel's posts copied into its discussion group are
+    # not questions.
+    new = filters.UpdateType.MESSAGE & ~filters.IS_AUTOMATIC_FORWARD
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    not_via_bot = ~filters.ViaBot(allow_empty=True)  # inline results someone shared
+    # In a group, a forwarded message's mention or reply was meant for another chat.
+    addressed = groups & ADDRESSED & ~filters.FORWARDED
+
+    # Chats outside ALLOWED_CHAT_IDS: told once that the bot is private, then ignored.
+    application.add_handler(TypeHandler(Update, access.gate), group=-1)
+
+    # Commands: /cmd and /cmd@ThisBot, never /cmd@OtherBot.
+    application.add_handler(CommandHandler("start", start, filters=new))
+    application.add_handler(CommandHandler("help", help_command, filters=new))
+    application.add_handler(CommandHandler("sources", sources, filters=new))
+    application.add_handler(CommandHandler("ask", ask, filters=new))
+    application.add_handler(CommandHandler("reload", reload_command, filters=new))
+    application.add_handler(MessageHandler(new & private & filters.COMMAND, unknown_command))
+
+    # Questions: anything in private; in groups only replies to the bot and mentions of it.
+    text = new & filters.TEXT & ~filters.COMMAND & not_via_bot
+    application.add_handler(MessageHandler(text & (private | addressed), text_message))
+    other = new & ~filters.TEXT & ~filters.StatusUpdate.ALL & not_via_bot
+    to_bot = groups & REPLY_TO_BOT & ~filters.FORWARDED
+    application.add_handler(MessageHandler(other & (private | to_bot), not_text))
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, edited_question)
+    )
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrate))
+
+    # Buttons and inline mode.
+    application.add_handler(CallbackQueryHandler(button))
+    application.add_handler(InlineQueryHandler(inline_query))
+
+    application.add_error_handler(error_handler)
+    return application
+
+
+async def _post_init(application: Application) -> None:
+    """Register the command menus; run on without them if Telegram refuses."""
+    bot = application.bot
+    menus = (
+        (texts.PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
+        (texts.GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
+    )
+    for commands, scope in menus:
+        try:
+            await bot.set_my_commands(commands, scope=scope)
+        except TelegramError as exc:
+            log.warning("Telegram refused the %s command menu (%s); running on", scope.type, exc)
+    briefing: Briefing = application.bot_data["briefing"]
+    if application.bot_data.get("reload_on_sighup") and hasattr(signal, "SIGHUP"):
+
+        def on_sighup() -> None:
+            application.create_task(briefing.reloader.reload("SIGHUP"), name="reload")
+
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_sighup)
+    index = briefing.edition.index
+    log.info(
+        "@%s ready: %d article(s), corpus %s",
+        bot.username,
+        len(index.articles),
+        buttons.edition(index.corpus.fingerprint),
+    )
+
+
+async def _post_shutdown(application: Application) -> None:
+    """Give SIGHUP back to the default handler."""
+    if application.bot_data.get("reload_on_sighup") and hasattr(signal, "SIGHUP"):
+        with contextlib.suppress(RuntimeError, ValueError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+
+
+def serve(
+    settings: Settings, index: SentenceIndex, secret: str, redact: Callable[[str], str]
+) -> None:
+    """Run the bot until Ctrl-C or SIGTERM: long polling, or a webhook when one is set.
+
+    Raises BotError, in one line that never holds the token, when Telegram refuses the token
+    or cannot be reached.
+    """
+    application = build_application(settings, index, reload_on_sighup=True)
+    try:
+        if settings.webhook_url:
+            where = f"{settings.webhook_listen}:{settings.webhook_port}"
+            log.info("Listening on %s for Telegram's webhook calls", where)
+            application.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+                bootstrap_retries=BOOTSTRAP_RETRIES,
+            )
+        else:
+            application.run_polling(
+                allowed_updates=list(ALLOWED_UPDATES), bootstrap_retries=BOOTSTRAP_RETRIES
+            )
+    except InvalidToken:
+        raise BotError(
+            "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather (/token)"
+        ) from None
+    except NetworkError as exc:
+        raise BotError(
+            redact(f"cannot reach the Bot API at {settings.telegram_base_url}: {exc}")
+        ) from None
