@@ -13,22 +13,24 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from . import __version__
+from . import __version__, models
 from .config import MAX_TOP_K, Settings, read_environment
 from .errors import BotError
-from .logsafety import protect_logging
-from .reload import build_index
-from .render import answer_json, render_text
-from .search.answer import answer
-from .search.index import SentenceIndex
+
+if TYPE_CHECKING:
+    from .search.index import SentenceIndex
+
+# The search core is imported by the commands that use it, after `bot ask` has started opening
+# the semantic model in a thread (`models.ModelChoice.prefetch`): the two overlap.
 
 log = logging.getLogger(__name__)
 
 EXAMPLES = """examples:
   bot ask "How many people fled Aleppo?"
   bot ask --json "Who controls eastern Aleppo?"
+  bot ask --explain "Who is winning the battle for the city?"
   bot ask --json < questions.txt        one question a line in, one JSON line out
   bot chat                              ask, read, ask again; Ctrl-D quits
   bot corpus --sentences aleppo         how an article was split and credited
@@ -65,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     """Answer the question on the command line, or every line of standard input."""
+    models.choice(settings).prefetch()
+    from .render import answer_json, render_text
+    from .search.answer import answer
+
     top = args.top or settings.top_k
     index = _build_index(settings)
     if args.question:
@@ -92,12 +98,17 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
             if not args.question:
                 print(("\n" if n else "") + f"Q: {question}")
             hint = f"(more: add --offset {args.offset + top})" if args.question else None
-            print(render_text(result, width=width, color=color, more_hint=hint), flush=True)
+            text = render_text(result, width, color, more_hint=hint, explain=args.explain)
+            print(text, flush=True)
     return 0
 
 
 def chat_command(args: argparse.Namespace, settings: Settings) -> int:
     """Ask, read, ask again; `/more` shows further passages; Ctrl-D quits."""
+    models.choice(settings).prefetch()
+    from .render import render_text
+    from .search.answer import answer
+
     top = args.top or settings.top_k
     index = _build_index(settings)
     interactive = sys.stdin.isatty()
@@ -138,7 +149,9 @@ def chat_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def corpus_command(args: argparse.Namespace, settings: Settings) -> int:
     """List the articles, or show how one article was split into sentences and credited."""
-    index = build_index(settings)
+    from .reload import build_index
+
+    index = build_index(replace(settings, semantic="off"))  # no question is asked
     corpus = index.corpus
     for warning in corpus.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -189,6 +202,9 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     # Without a configured secret, a fresh one each start: Telegram learns it from setWebhook.
     secret = settings.webhook_secret or secrets.token_urlsafe(32)
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT, force=True)
+    models.choice(settings).prefetch()
+    from .logsafety import protect_logging
+
     redactor = protect_logging([token, secret], settings.log_level)
     index = _build_index(settings)
 
@@ -215,9 +231,14 @@ def _print_sentences(index: SentenceIndex, article_id: str, out: TextIO) -> None
 
 
 def _build_index(settings: Settings) -> SentenceIndex:
+    from .reload import build_index
+
     index = build_index(settings)
     for warning in index.corpus.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    note = models.choice(settings).note
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     return index
 
 
@@ -269,6 +290,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("-k", "--top", type=_top, help="passages per answer (default: $TOP_K or 3)")
     ask.add_argument("--offset", type=int, default=0, help="skip this many passages (paging)")
+    ask.add_argument(
+        "--explain", action="store_true", help="show what ranked each passage (bm25, semantic)"
+    )
     ask.set_defaults(handler=ask_command)
 
     chat = sub.add_parser(

@@ -13,6 +13,10 @@ from .errors import ConfigError
 DEFAULT_CORPUS_DIR = "corpus"
 MAX_TOP_K = 10
 DEFAULT_INDEX_CACHE = ".index-cache"
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+SEMANTIC_MODES = ("auto", "on", "off")
+# What SEMANTIC=auto encodes at most: about 25 minutes of encoding on two cores (README).
+DEFAULT_SEMANTIC_MAX_SENTENCES = 200_000
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 # One string, so that the only quoted capitals here stay the setting names (a docs test).
 LOG_LEVELS = tuple("DEBUG INFO WARNING ERROR CRITICAL".split())
@@ -49,6 +53,19 @@ class SearchParams:
     # Share of the BM25 score of the sentence's paragraph and of its article that it adds.
     paragraph_weight: float = 1.0
     article_weight: float = 0.3
+    # The semantic stage (see `search.fusion`), tuned on the news paraphrase dev set, the first
+    # 24 SQuAD dev articles, WikiQA dev and TrecQA dev; README "Semantic stage".
+    coverage_offset: float = 0.2
+    coverage_weight: float = 0.1
+    bm25_weight: float = 0.3
+    bm25_power: float = 3.0
+    # A question is covered when a candidate's similarity, plus `evidence_weight` times the
+    # share of the question's weight it holds above `evidence_offset`, reaches `semantic_floor`;
+    # `name_margin` more when the question names something the corpus never mentions.
+    semantic_floor: float = 0.365
+    evidence_weight: float = 0.3
+    evidence_offset: float = 0.3
+    name_margin: float = 0.2
 
     def __post_init__(self) -> None:
         if self.k1 < 0:
@@ -85,6 +102,14 @@ class Settings:
     # Sending limits; 0 turns a limit off (a local Bot API emulator, never real Telegram).
     rate_limit_per_second: float = DEFAULT_RATE_PER_SECOND
     rate_limit_per_group_minute: float = DEFAULT_GROUP_RATE_PER_MINUTE
+    # The semantic stage: auto, on or off; the model (a folder or a Hugging Face repository),
+    # its ONNX file, where downloads go, and the most sentences `auto` encodes.
+    semantic: str = SEMANTIC_MODES[0]
+    semantic_model: str = DEFAULT_MODEL
+    semantic_model_file: str | None = None
+    model_cache_dir: Path = field(default_factory=lambda: _default_model_cache({}))
+    semantic_max_sentences: int = DEFAULT_SEMANTIC_MAX_SENTENCES
+    hf_endpoint: str | None = None
 
     def __post_init__(self) -> None:
         if not re.match(r"https?://[^/\s]+/\S*$", self.telegram_base_url):
@@ -115,6 +140,14 @@ class Settings:
             raise ConfigError(
                 f"RATE_LIMIT_PER_SECOND must be 0 (no limit) or more, "
                 f"got {self.rate_limit_per_second}"
+            )
+        if self.semantic not in SEMANTIC_MODES:
+            raise ConfigError(
+                f"SEMANTIC must be one of {', '.join(SEMANTIC_MODES)}, got {self.semantic!r}"
+            )
+        if self.semantic_max_sentences < 0:
+            raise ConfigError(
+                f"SEMANTIC_MAX_SENTENCES must be 0 or more, got {self.semantic_max_sentences}"
             )
         if self.rate_limit_per_group_minute < 0:
             raise ConfigError(
@@ -177,7 +210,25 @@ class Settings:
             rate_limit_per_group_minute=_number(
                 env, "RATE_LIMIT_PER_GROUP_MINUTE", cls.rate_limit_per_group_minute
             ),
+            semantic=(env.get("SEMANTIC", "").strip() or cls.semantic).lower(),
+            semantic_model=env.get("SEMANTIC_MODEL", "").strip() or DEFAULT_MODEL,
+            semantic_model_file=env.get("SEMANTIC_MODEL_FILE", "").strip() or None,
+            model_cache_dir=_default_model_cache(env),
+            semantic_max_sentences=int(
+                _number(
+                    env, "SEMANTIC_MAX_SENTENCES", DEFAULT_SEMANTIC_MAX_SENTENCES, integer=True
+                )
+            ),
+            hf_endpoint=env.get("HF_ENDPOINT", "").strip() or None,
         )
+
+
+def _default_model_cache(env: Mapping[str, str]) -> Path:
+    """MODEL_CACHE_DIR, else ~/.cache/briefing-bot/models."""
+    explicit = env.get("MODEL_CACHE_DIR", "").strip()
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path.home() / ".cache" / "briefing-bot" / "models"
 
 
 def _cache_dir(value: str) -> Path | None:

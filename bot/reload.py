@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import models
 from .config import Settings
 from .errors import BotError, CorpusError
 from .search.corpus import load_corpus
@@ -31,10 +32,15 @@ SHOWN_WARNINGS = 10
 def build_index(settings: Settings) -> SentenceIndex:
     """Load `settings.corpus_dir` and its saved index, or index it and save that.
 
-    Raises CorpusError when nothing loads (see `store.load_or_build` for the saved index).
+    With the semantic stage, its sentence vectors too (see `models.choice`, whose `note` then
+    says why semantic matching is off, if it is). Raises CorpusError when nothing loads (see
+    `store.load_or_build` for the saved index).
     """
     corpus = load_corpus(settings.corpus_dir, max_article_bytes=settings.max_article_bytes)
-    return load_or_build(settings.corpus_dir, settings.search, settings.index_cache, corpus)
+    model = models.choice(settings).for_sentences
+    return load_or_build(
+        settings.corpus_dir, settings.search, settings.index_cache, corpus, model=model
+    )
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,16 @@ def _terms_of(word: str) -> tuple[str, ...]:
 
 
 def render_text(
-    answer: Answer, width: int = 88, color: bool = False, more_hint: str | None = None
+    answer: Answer,
+    width: int = 88,
+    color: bool = False,
+    more_hint: str | None = None,
+    explain: bool = False,
 ) -> str:
-    """Numbered passages, each followed by its citation, wrapped for a terminal."""
+    """Numbered passages, each followed by its citation, wrapped for a terminal.
+
+    With `explain`, each passage also shows the signals that ranked it (`signals_text`).
+    """
     if not answer.passages:
         return answer.message or ""
     blocks = []
@@ -95,10 +102,20 @@ def render_text(
             break_on_hyphens=False,
             break_long_words=False,
         )
+        if explain:
+            cite.append(indent + signals_text(passage))
         blocks.append("\n".join(lines + cite))
     if answer.more and more_hint:
         blocks.append(more_hint)
     return "\n\n".join(blocks)
+
+
+def signals_text(passage: Passage) -> str:
+    """What ranked a passage: `score 1.02 = semantic 0.71 + words (bm25 5.58, coverage 0.80)`."""
+    lexical = f"bm25 {passage.bm25:.2f}, coverage {passage.coverage:.2f}"
+    if passage.semantic is None:
+        return f"score {passage.score:.3f}: {lexical}; semantic matching off"
+    return f"score {passage.score:.3f} = semantic {passage.semantic:.3f} + words ({lexical})"
 
 
 def render_html(answer: Answer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
@@ -153,6 +170,9 @@ def answer_json(answer: Answer) -> dict:
             {
                 "rank": passage.rank,
                 "score": round(passage.score, 6),
+                "bm25": round(passage.bm25, 6),
+                "semantic": None if passage.semantic is None else round(passage.semantic, 6),
+                "coverage": round(passage.coverage, 6),
                 "article": article.id,
                 "title": article.title,
                 "outlet": article.outlet,

@@ -32,7 +32,15 @@ SETTINGS_VARS = (
     "MAX_ARTICLE_BYTES",
     "RATE_LIMIT_PER_SECOND",
     "RATE_LIMIT_PER_GROUP_MINUTE",
+    "SEMANTIC",
+    "SEMANTIC_MODEL",
+    "SEMANTIC_MODEL_FILE",
+    "MODEL_CACHE_DIR",
+    "SEMANTIC_MAX_SENTENCES",
+    "HF_ENDPOINT",
 )
+# The semantic stage's model, present in CI and on the developers' machines (never copied here).
+SHARED_MODEL = REPO.parent / "shared" / "models" / "all-MiniLM-L6-v2-onnx"
 
 # A tiny newsroom: five articles with mostly distinct words and known answers.
 NEWS = {
@@ -76,6 +84,10 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.delenv(name, raising=False)
     # Saved indexes go to this test's folder, never into the repository's corpus/.
     monkeypatch.setenv("INDEX_CACHE_DIR", str(tmp_path / "index-cache"))
+    # Lexical unless a test asks for the semantic stage; never a download from the Hub.
+    monkeypatch.setenv("SEMANTIC", "off")
+    monkeypatch.setenv("MODEL_CACHE_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.chdir(tmp_path)
 
 

@@ -70,13 +70,11 @@ def test_ask_batch_answers_every_line(capsys, monkeypatch) -> None:
 
 
 def test_batch_builds_the_index_once(capsys, monkeypatch) -> None:
-    from bot import cli
+    from bot.search.index import SentenceIndex
 
     built = []
-    real = cli.SentenceIndex.build
-    monkeypatch.setattr(
-        cli.SentenceIndex, "build", lambda *a, **k: built.append(1) or real(*a, **k)
-    )
+    real = SentenceIndex.build
+    monkeypatch.setattr(SentenceIndex, "build", lambda *a, **k: built.append(1) or real(*a, **k))
     monkeypatch.setattr(sys, "stdin", io.StringIO("Aleppo\nRussia\nAssad\n"))
     run(capsys, "ask", "--json", "--corpus", str(BUNDLED_CORPUS))
     assert built == [1]

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from .corpus import Article
 from .index import Hit, Sentence, SentenceIndex
-from .query import Query
 
 NOT_COVERED = "The briefing does not cover this."
 EMPTY_QUESTION = "Ask a question about the briefing, in a few words."
@@ -22,9 +21,12 @@ class Passage:
     """Consecutive sentences of one paragraph shown together, ranked by their best hit."""
 
     rank: int
-    score: float
+    score: float  # the matched sentence's: fused with the semantic stage, else BM25
     sentences: tuple[Sentence, ...]
     matched: Sentence
+    bm25: float = 0.0  # the matched sentence's BM25 score with its fields
+    semantic: float | None = None  # its similarity with the question, when semantic
+    coverage: float = 1.0  # the share of the question's weight it holds
 
     @property
     def article(self) -> Article:
@@ -75,7 +77,7 @@ def answer(question: str, index: SentenceIndex, k: int = 3, offset: int = 0) -> 
         return Answer(question, (), message=EMPTY_QUESTION)
     wanted = offset + k + 1
     # Expanding and merging can fold several hits into one passage; fetch generously.
-    search = index.search(Query.parse(question), k=3 * wanted + 5)
+    search = index.search(index.query(question), k=3 * wanted + 5)
     terms = frozenset(search.terms)
     if search.unknown_names:
         names = ", ".join(f"\u201c{name}\u201d" for name in search.unknown_names[:3])
@@ -84,7 +86,12 @@ def answer(question: str, index: SentenceIndex, k: int = 3, offset: int = 0) -> 
         return Answer(question, (), message=NO_WORDS)
     # Beyond the best hit, show only sentences that hold a fair share of the question.
     shown = SHOWN_SHARE * index.params.min_coverage
-    hits = [hit for n, hit in enumerate(search.hits) if n == 0 or hit.coverage >= shown]
+    close = index.params.semantic_floor
+    hits = [
+        hit
+        for n, hit in enumerate(search.hits)
+        if n == 0 or hit.coverage >= shown or (hit.semantic is not None and hit.semantic >= close)
+    ]
     passages = build_passages(index, hits, limit=wanted)
     if not passages:
         return Answer(question, (), terms, message=NOT_COVERED)
@@ -126,6 +133,9 @@ def build_passages(index: SentenceIndex, hits: Sequence[Hit], limit: int) -> lis
             score=g.hit.score,
             sentences=tuple(index.sentence(i) for i in range(g.first, g.last + 1)),
             matched=g.hit.sentence,
+            bm25=g.hit.bm25,
+            semantic=g.hit.semantic,
+            coverage=g.hit.coverage,
         )
         for rank, g in enumerate(groups, start=1)
     ]

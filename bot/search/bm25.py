@@ -283,6 +283,15 @@ def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.cumsum(steps)
 
 
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the `k` best scores, best first, without sorting all of them."""
+    if k <= 0 or not len(scores):
+        return np.zeros(0, dtype=np.int64)
+    best = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
+    # Ties broken by position, as a stable sort of every score would.
+    return best[np.lexsort((best, -scores[best]))]
+
+
 def rank_bm25_idf(df: np.ndarray, n_documents: int, params: Bm25Params) -> np.ndarray:
     """Idf per term as rank_bm25's BM25Okapi._calc_idf computes it, for arrays.
 

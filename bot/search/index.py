@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -12,11 +13,13 @@ import numpy as np
 
 from ..config import SearchParams
 from . import build
-from .bm25 import Bm25
+from .bm25 import Bm25, top_k
 from .cite import attribute
 from .corpus import Article, Corpus
+from .fusion import covered, evidence, fuse
 from .keys import borrowed_key
 from .query import Query
+from .semantic import Semantic
 from .sentences import leans_on_previous
 from .text import analyse
 
@@ -26,6 +29,11 @@ MIN_NAMES_FOR_COORDINATION = 2
 COORDINATION_DEPTH = 3
 # Articles whose credits are kept once worked out (see `_credit_article`).
 CREDITED_ARTICLES_KEPT = 1024
+# With the semantic stage, the best this many by BM25 and as many by similarity are fused.
+FUSION_DEPTH = 100
+# A question the evidence does not cover is still answered when one of this many candidates
+# holding most of its words is credited to someone it names (see `_credits_named`).
+CREDIT_DEPTH = 5
 
 
 @dataclass(frozen=True)
@@ -63,9 +71,11 @@ class Hit:
     """A sentence that matches a question, its score and the question terms it holds."""
 
     sentence: Sentence
-    score: float
+    score: float  # the fused score with the semantic stage, else the BM25 score
     matched: frozenset[str]
     coverage: float = 1.0  # share of the question's weight the sentence holds
+    bm25: float = 0.0  # BM25 with the paragraph and article fields (0: no question term)
+    semantic: float | None = None  # cosine similarity with the question, when semantic
 
 
 @dataclass(frozen=True)
@@ -95,8 +105,10 @@ class SentenceIndex:
         arrays: dict[str, np.ndarray],
         names: frozenset[int],
         models: dict[str, Bm25 | None],
+        semantic: Semantic | None = None,
     ) -> None:
         self.corpus = corpus
+        self.semantic = semantic
         self.params = params
         self._article_of = arrays["article_of"]
         self._paragraph_of = arrays["paragraph_of"]  # 1-based within the article
@@ -204,6 +216,23 @@ class SentenceIndex:
         ]
         return [c.source for c in attribute(self.corpus.articles[a].body, spans)]
 
+    def titles_and_texts(self) -> tuple[list[str], list[str]]:
+        """Every sentence's article title and text, in index order (what vectors are made of)."""
+        articles = self.corpus.articles
+        titles = [articles[a].title for a in self._article_of.tolist()]
+        texts = [
+            articles[a].body[start:end]
+            for a, start, end in zip(
+                self._article_of.tolist(), self._start.tolist(), self._end.tolist(), strict=True
+            )
+        ]
+        return titles, texts
+
+    @property
+    def first_of_article(self) -> np.ndarray:
+        """Id of each article's first sentence."""
+        return self._first_of_article
+
     def sentences_of(self, article: Article) -> list[Sentence]:
         """Every sentence of one article, in order."""
         a = self._positions[article.id]
@@ -227,22 +256,53 @@ class SentenceIndex:
         """BM25 score of every sentence document for these terms, as rank_bm25's get_scores."""
         return self._bm25.scores(terms)
 
+    def with_semantic(self, semantic: Semantic | None) -> SentenceIndex:
+        """The same index with sentence vectors and the model to compare questions with them."""
+        clone = copy.copy(self)
+        clone.semantic = semantic
+        return clone
+
+    def query(self, question: str) -> Query:
+        """Analyse a question once, its vector included when the index is semantic."""
+        encode = self.semantic.encoder.encode if self.semantic else None
+        return Query.parse(question, encode)
+
     def search(self, query: Query | str, k: int) -> Search:
         """Return up to `k` sentences that answer `query`, best first.
 
-        A hit must hold a question term. The question is covered only if some sentence holds
-        at least `min_coverage` of the question's weight (summed idf of its distinct stems; a
-        stem the corpus lacks weighs as much as the rarest one); otherwise there are no hits.
-        When the question names two or more things the corpus knows as names, the best
-        `COORDINATION_DEPTH` hits are reordered so that those naming more of them (counting
-        the sentences next to them) come first.
+        Lexically, a hit must hold a question term, and the question is covered only if some
+        sentence holds at least `min_coverage` of the question's weight (summed idf of its
+        distinct stems; a stem the corpus lacks weighs as much as the rarest one). With the
+        semantic stage, the best sentences by BM25 and by similarity are fused and the question
+        is covered as `fusion.covered` decides. Either way, when the question names two or more
+        things the corpus knows as names, the best `COORDINATION_DEPTH` hits are reordered so
+        that those naming more of them (counting the sentences next to them) come first.
         """
         if isinstance(query, str):
-            query = Query.parse(query)
+            query = self.query(query)
+        lexical = self._lexical(query)
+        if self.semantic is not None and query.vector is not None:
+            return self._fused(query, lexical, k)
+        if not lexical.covered:
+            return Search(query.stems, (), self._unknown_names(query))
+        scores = self._fielded(lexical)
+        order = self._names_first(query, lexical.candidates, top_k(scores, k))
+        hits = []
+        for j in order:
+            i = int(lexical.candidates[j])
+            found, covered_share = self._held(lexical, i)
+            hits.append(
+                Hit(self.sentence(i), float(scores[j]), found, covered_share, float(scores[j]))
+            )
+        return Search(query.stems, tuple(hits))
+
+    def _lexical(self, query: Query) -> _Lexical:
+        """The sentences holding a question term, their own BM25 scores, and the floor check."""
         stem_of = dict(zip(query.stem_keys, query.stems, strict=True))
         known = [key for key in stem_of if key in self._bm25]
         if not known:
-            return Search(query.stems, (), self._unknown_names(query))
+            nothing = np.zeros(0, dtype=np.int64)
+            return _Lexical(stem_of, known, {}, {}, nothing, np.zeros(0), covered=False)
         idf = {key: self._idf(key) for key in stem_of}
         total = sum(idf.values()) or 1.0
         share = {key: idf[key] / total for key in known}
@@ -251,35 +311,100 @@ class SentenceIndex:
         own = self._bm25.scores({**weights, **kinds})
         candidates = np.flatnonzero(own > 0)
         floor = self.params.min_coverage - 1e-9
+        lexical = _Lexical(stem_of, known, share, weights, candidates, own[candidates])
         # With no negative idf, every sentence holding a known stem is a candidate: when one
         # stem alone weighs enough, some candidate is covered and no sentence need be counted.
         if self._bm25.idf_floor < 0 or max(share.values()) < floor:
             coverage = np.zeros(len(self))
             for key in known:
                 coverage[self._bm25.postings(key)] += share[key]
-            if not len(candidates) or coverage[candidates].max() < floor:
-                return Search(query.stems, (), self._unknown_names(query))
-        scores = own[candidates]
+            lexical.covered = bool(len(candidates)) and coverage[candidates].max() >= floor
+        return lexical
+
+    def _fielded(self, lexical: _Lexical) -> np.ndarray:
+        """The candidates' BM25 scores plus their paragraph's and article's, weighted."""
+        candidates, scores = lexical.candidates, lexical.own
         if self._paragraphs is not None:
-            field = self._paragraphs.scores(weights)[self._paragraph_id[candidates]]
+            field = self._paragraphs.scores(lexical.weights)[self._paragraph_id[candidates]]
             scores = scores + self.params.paragraph_weight * field
         if self._articles is not None:
-            field = self._articles.scores(weights)[self._article_of[candidates]]
+            field = self._articles.scores(lexical.weights)[self._article_of[candidates]]
             scores = scores + self.params.article_weight * field
-        order = _top(scores, k)
+        return scores
+
+    def _fused(self, query: Query, lexical: _Lexical, k: int) -> Search:
+        """The best BM25 and the most similar sentences, fused (see `fusion`)."""
+        assert self.semantic is not None and query.vector is not None
+        vectors = self.semantic.vectors
+        bm25 = self._fielded(lexical) if len(lexical.candidates) else np.zeros(0)
+        by_bm25 = lexical.candidates[top_k(bm25, FUSION_DEPTH)]
+        articles = np.unique(self._article_of[by_bm25]) if len(by_bm25) else None
+        by_meaning, _ = vectors.nearest(query.vector, FUSION_DEPTH, articles)
+        ids = np.union1d(by_bm25, by_meaning).astype(np.int64)
+        similarity = vectors.similarity(query.vector, ids).astype(np.float64)
+        at = np.searchsorted(lexical.candidates, ids)
+        held = at < len(lexical.candidates)
+        held[held] = lexical.candidates[at[held]] == ids[held]
+        scores = np.zeros(len(ids))
+        scores[held] = bm25[at[held]]
+        coverage = np.zeros(len(ids))
+        for key in lexical.known:
+            postings = self._bm25.postings(key)
+            where = np.clip(np.searchsorted(postings, ids), 0, max(len(postings) - 1, 0))
+            coverage += lexical.share[key] * (postings[where] == ids) if len(postings) else 0
+        unknown = self._unknown_names(query)
+        answerable = covered(evidence(similarity, coverage, self.params), bool(unknown), self.params)
+        if not answerable and not unknown:
+            answerable = self._credits_named(query, ids[top_k(coverage, CREDIT_DEPTH)])
+        if not answerable:
+            return Search(query.stems, (), unknown)
+        fused = fuse(similarity, coverage, scores, self.params)
+        order = self._names_first(query, ids, top_k(fused, k))
+        hits = []
+        for j in order:
+            i = int(ids[j])
+            found, _ = self._held(lexical, i)
+            hits.append(
+                Hit(
+                    self.sentence(i),
+                    float(fused[j]),
+                    found,
+                    float(coverage[j]),
+                    float(scores[j]),
+                    float(similarity[j]),
+                )
+            )
+        return Search(query.stems, tuple(hits))
+
+    def _credits_named(self, query: Query, ids: np.ndarray) -> bool:
+        """Whether one of these sentences is credited to someone the question names.
+
+        "What did the Red Cross say?" is answered by a sentence the article credits to the
+        International Red Cross, however little its words resemble the question's.
+        """
+        names = self._question_names(query)
+        for i in ids.tolist():
+            source = self.sentence(int(i)).source
+            if source and names:
+                keys = set(analyse(source).stem_keys)
+                if any(name <= keys for name in names):
+                    return True
+        return False
+
+    def _names_first(self, query: Query, ids: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """Reorder the best hits so that those naming more of the question's names lead."""
         names = self._question_names(query)
         if len(names) >= MIN_NAMES_FOR_COORDINATION and len(order):
             top = order[:COORDINATION_DEPTH]
-            named = np.array([self._named_nearby(names, int(candidates[j])) for j in top])
+            named = np.array([self._named_nearby(names, int(ids[j])) for j in top])
             order[: len(top)] = top[np.argsort(-named, kind="stable")]
-        hits = []
-        for j in order:
-            i = int(candidates[j])
-            held = [key for key in known if self._bm25.holds(key, i)]
-            covered = sum(share[key] for key in held)  # as `coverage` sums, in the same order
-            found = frozenset(stem_of[key] for key in held)
-            hits.append(Hit(self.sentence(i), float(scores[j]), found, float(covered)))
-        return Search(query.stems, tuple(hits))
+        return order
+
+    def _held(self, lexical: _Lexical, i: int) -> tuple[frozenset[str], float]:
+        """The question stems sentence `i` holds, and their share of the question's weight."""
+        held = [key for key in lexical.known if self._bm25.holds(key, i)]
+        covered_share = sum(lexical.share[key] for key in held)  # summed in `coverage`'s order
+        return frozenset(lexical.stem_of[key] for key in held), float(covered_share)
 
     def _query_weights(self, query: Query) -> dict[int, float]:
         """Weight of each of the question's term keys, borrowed twins of its stems included."""
@@ -328,10 +453,14 @@ class SentenceIndex:
         return tuple(dict.fromkeys(unknown))
 
 
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the `k` best scores, best first, without sorting all of them."""
-    if k <= 0 or not len(scores):
-        return np.zeros(0, dtype=np.int64)
-    best = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
-    # Ties broken by position, as a stable sort of every score would.
-    return best[np.lexsort((best, -scores[best]))]
+@dataclass
+class _Lexical:
+    """A question's lexical evidence: its known stems' shares, term weights, candidates."""
+
+    stem_of: dict[int, str]
+    known: list[int]
+    share: dict[int, float]
+    weights: dict[int, float]
+    candidates: np.ndarray  # ascending ids of the sentences holding a question term
+    own: np.ndarray  # their own BM25 scores (no fields)
+    covered: bool = True  # some sentence holds `min_coverage` of the question's weight

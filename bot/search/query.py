@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
+
+import numpy as np
 
 from .text import NUMBER_KEY, WHEN_KEY, analyse
 
@@ -43,6 +46,8 @@ class Query:
     exact_keys: tuple[int, ...]  # content words as written ("=word")
     pair_keys: tuple[int, ...]  # neighbouring words, stop words included
     kinds: tuple[int, ...]  # keys of the kinds of answer asked for: `#when`, `#number`
+    # The question's unit vector from the semantic stage's model, when there is one.
+    vector: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     # A search needs one of the next two, depending on whether the question is covered: each
     # is worked out when first read, once.
@@ -62,10 +67,18 @@ class Query:
         return _capitalised_words(self.question)
 
     @classmethod
-    def parse(cls, question: str) -> Query:
-        """Analyse a question: its terms, the kinds of answer it asks for, its names."""
+    def parse(
+        cls, question: str, encode: Callable[[Sequence[str]], np.ndarray] | None = None
+    ) -> Query:
+        """Analyse a question: its terms, the kinds of answer it asks for, its names.
+
+        Args:
+            question: the question as asked.
+            encode: the semantic stage's model (texts to unit vectors), if any.
+        """
         question = question[:MAX_QUESTION_CHARS]
         analysis = analyse(question)
+        vector = encode([question])[0] if encode is not None and question.strip() else None
         return cls(
             question=question,
             stems=tuple(analysis.stems),
@@ -73,6 +86,7 @@ class Query:
             exact_keys=tuple(analysis.exact_keys),
             pair_keys=tuple(analysis.pair_keys),
             kinds=tuple(asked_kinds(question)),
+            vector=vector,
         )
 
 

@@ -23,14 +23,18 @@ import numpy as np
 from .. import __version__
 from ..config import SearchParams
 from .corpus import Corpus, load_corpus
+from .embed import Encoder
 from .index import SentenceIndex
+from .semantic import TEMPLATE, Semantic, Vectors, build_vectors
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump whenever what the index holds or how it is computed changes
 CACHE_FOLDER = ".index-cache"
-# Builds of corpora this large show a progress bar on a terminal.
+# Builds of corpora this large, and encodings of this many sentences, show a progress bar on a
+# terminal.
 PROGRESS_MIN_ARTICLES = 2000
+PROGRESS_MIN_SENTENCES = 2000
 
 
 def load_or_build(
@@ -38,6 +42,7 @@ def load_or_build(
     params: SearchParams,
     cache_dir: str | Path | None = CACHE_FOLDER,
     corpus: Corpus | None = None,
+    model: Callable[[int], Encoder | None] | None = None,
 ) -> SentenceIndex:
     """Load the corpus, then its saved index if it is current, else build and save one.
 
@@ -48,28 +53,89 @@ def load_or_build(
             (default `.index-cache`, which the corpus loader skips); None neither loads nor
             saves one.
         corpus: the corpus already loaded from `corpus_dir`, to save loading it twice.
+        model: gives the semantic stage's model for an index of so many sentences, or None;
+            with a model, sentence vectors are loaded with the index, or made (reusing those
+            of earlier saved indexes where a sentence is unchanged) and saved beside it.
     """
     corpus = corpus or load_corpus(corpus_dir)
     if cache_dir is None:
-        return SentenceIndex.build(corpus, params, _progress(corpus))
+        index = SentenceIndex.build(corpus, params, _progress(len(corpus.articles)))
+        encoder = model(len(index)) if model else None
+        return with_vectors(index, encoder) if encoder else index
     folder = Path(corpus_dir) / cache_dir  # an absolute cache_dir replaces corpus_dir
     key = cache_key(corpus, params)
-    saved = folder / f"index-{key}"
+    saved: Path | None = folder / f"index-{key}"
+    index = None
     if saved.is_dir():
         try:
-            return load(saved, key, corpus, params)
+            index = load(saved, key, corpus, params)
         except (OSError, ValueError, KeyError) as exc:
             log.warning("Saved index %s is unusable (%s); building a new one", saved, exc)
-    index = SentenceIndex.build(corpus, params, _progress(corpus))
-    try:
-        save(index, folder, key)
-    except OSError as exc:
-        log.warning(
-            "Could not save the index in %s (%s); it will be built at every start",
-            folder,
-            exc.strerror or exc,
-        )
+    if index is None:
+        index = SentenceIndex.build(corpus, params, _progress(len(corpus.articles)))
+        try:
+            saved = save(index, folder, key)
+        except OSError as exc:
+            saved = None
+            log.warning(
+                "Could not save the index in %s (%s); it will be built at every start",
+                folder,
+                exc.strerror or exc,
+            )
+    encoder = model(len(index)) if model else None
+    if encoder is not None:
+        index = with_vectors(index, encoder, folder, saved)
+    if saved is not None:
+        for old in folder.glob("index-*"):
+            if old != saved:
+                shutil.rmtree(old, ignore_errors=True)
     return index
+
+
+def with_vectors(
+    index: SentenceIndex,
+    encoder: Encoder,
+    folder: Path | None = None,
+    saved: Path | None = None,
+) -> SentenceIndex:
+    """The index with its sentence vectors: loaded from `saved`, else made and saved there.
+
+    Vectors of the other saved indexes in `folder` are reused for unchanged sentences.
+    """
+    name = f"t{TEMPLATE}-{encoder.identity}"
+    files = {part: f"{part}-{name}.npy" for part in ("vectors", "vector_keys", "centroids")}
+    if saved is not None and all((saved / f).is_file() for f in files.values()):
+        try:
+            arrays = {p: _open(saved / f) for p, f in files.items()}
+            if len(arrays["vectors"]) != len(index) or len(arrays["vector_keys"]) != len(index):
+                raise ValueError("vectors do not match the sentences")
+            vectors = Vectors(
+                arrays["vectors"],
+                arrays["vector_keys"],
+                arrays["centroids"],
+                index.first_of_article,
+            )
+            return index.with_semantic(Semantic(encoder, vectors))
+        except (OSError, ValueError) as exc:
+            log.warning("Saved vectors in %s are unusable (%s); making them again", saved, exc)
+    reuse = []
+    for old in sorted(folder.glob("index-*")) if folder is not None and folder.is_dir() else []:
+        try:
+            reuse.append((_open(old / files["vector_keys"]), _open(old / files["vectors"])))
+        except (OSError, ValueError):
+            continue
+    titles, texts = index.titles_and_texts()
+    vectors, encoded = build_vectors(
+        encoder, titles, texts, index.first_of_article, reuse, _progress(len(texts), "Encoding")
+    )
+    log.info("Sentence vectors: %d encoded, %d reused", encoded, len(texts) - encoded)
+    if saved is not None:
+        try:
+            for part, array in vectors.arrays().items():
+                _write_atomically(saved / files[part], array)
+        except OSError as exc:
+            log.warning("Could not save the sentence vectors in %s (%s)", saved, exc)
+    return index.with_semantic(Semantic(encoder, vectors))
 
 
 def cache_key(corpus: Corpus, params: SearchParams) -> str:
@@ -80,7 +146,7 @@ def cache_key(corpus: Corpus, params: SearchParams) -> str:
 
 
 def save(index: SentenceIndex, folder: Path, key: str) -> Path:
-    """Write `index` as `folder/index-<key>` (atomically) and drop older saved indexes."""
+    """Write `index` as `folder/index-<key>` (atomically); `load_or_build` drops older ones."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"index-{key}"
     partial = folder / f".partial-{key}-{os.getpid()}"
@@ -104,9 +170,6 @@ def save(index: SentenceIndex, folder: Path, key: str) -> Path:
         shutil.rmtree(partial, ignore_errors=True)  # another process saved it first
         if not target.is_dir():
             raise
-    for old in folder.glob("index-*"):
-        if old != target:
-            shutil.rmtree(old, ignore_errors=True)
     return target
 
 
@@ -115,11 +178,7 @@ def load(saved: Path, key: str, corpus: Corpus, params: SearchParams) -> Sentenc
     meta = json.loads((saved / "meta.json").read_text(encoding="utf-8"))
     if meta.get("format") != FORMAT or meta.get("key") != key:
         raise ValueError("written for another corpus, setting or version")
-    arrays = {
-        # Plain ndarray views of the mapped files: indexing a np.memmap costs a Python call.
-        name: np.load(saved / f"{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
-        for name in meta["arrays"]
-    }
+    arrays = {name: _open(saved / f"{name}.npy") for name in meta["arrays"]}
     _check(arrays, meta, corpus)
     return SentenceIndex.from_arrays(corpus, params, arrays)
 
@@ -144,13 +203,30 @@ def _check(arrays: dict[str, np.ndarray], meta: dict, corpus: Corpus) -> None:
         raise ValueError("sentence lengths do not match")
 
 
-def _progress(corpus: Corpus) -> Callable[[int], None] | None:
-    """A tqdm bar on stderr for big corpora, only when stderr is a terminal."""
-    if len(corpus.articles) < PROGRESS_MIN_ARTICLES or not sys.stderr.isatty():
+def _open(path: Path) -> np.ndarray:
+    """A saved array, memory-mapped read-only, as a plain ndarray view.
+
+    Indexing a np.memmap costs a Python call; its plain view does not.
+    """
+    return np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
+
+
+def _write_atomically(path: Path, array: np.ndarray) -> None:
+    partial = path.with_name(f".partial-{os.getpid()}-{path.name}")
+    with partial.open("wb") as handle:
+        np.save(handle, np.ascontiguousarray(array), allow_pickle=False)
+    os.replace(partial, path)
+
+
+def _progress(total: int, what: str = "Indexing") -> Callable[[int], None] | None:
+    """A tqdm bar on stderr for big jobs, only when stderr is a terminal."""
+    minimum = PROGRESS_MIN_ARTICLES if what == "Indexing" else PROGRESS_MIN_SENTENCES
+    if total < minimum or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
-    bar = tqdm(total=len(corpus.articles), unit="article", desc="Indexing", leave=False)
+    unit = "article" if what == "Indexing" else "sentence"
+    bar = tqdm(total=total, unit=unit, desc=what, leave=False)
 
     def advance(done: int) -> None:
         bar.update(done)
