@@ -353,7 +353,8 @@ class SentenceIndex:
             where = np.clip(np.searchsorted(postings, ids), 0, max(len(postings) - 1, 0))
             coverage += lexical.share[key] * (postings[where] == ids) if len(postings) else 0
         unknown = self._unknown_names(query)
-        answerable = covered(evidence(similarity, coverage, self.params), bool(unknown), self.params)
+        strength = evidence(similarity, coverage, self.params)
+        answerable = covered(strength, bool(unknown), self.params)
         if not answerable and not unknown:
             answerable = self._credits_named(query, ids[top_k(coverage, CREDIT_DEPTH)])
         if not answerable:
