@@ -85,7 +85,7 @@ class Catalogue:
     def scan(cls, folder: Path) -> Catalogue:
         """Read the articles already in `folder` (a missing or empty folder has none)."""
         try:
-            corpus = load_corpus(folder, max_article_bytes=2**62)
+            corpus = load_corpus(folder)
         except CorpusError:
             return cls(folder)
         return cls(folder, [_known(article) for article in corpus.articles])

@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -438,3 +438,11 @@ def within_age(corpus: Corpus, days: int, now: dt.datetime | None = None) -> Cor
     for article in kept:
         digest.update(article.id.encode("utf-8", "surrogatepass") + b"\x00")
     return replace(corpus, articles=kept, files_digest=digest.hexdigest())
+
+
+def newest_first(articles: Sequence[Article]) -> list[Article]:
+    """Articles by header date, newest first; undated ones after them, in their own order."""
+    dated = [(when, n, a) for n, a in enumerate(articles) if (when := published(a)) is not None]
+    dated.sort(key=lambda item: (-item[0].timestamp(), item[1]))
+    undated = [a for a in articles if published(a) is None]
+    return [a for _, _, a in dated] + undated
