@@ -431,9 +431,14 @@ def _ingest_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentPa
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = feeds.add_subparsers(dest="action", metavar="ACTION")
-    feed_add = actions.add_parser("add", help="check a feed and list it")
+    # --corpus after the action too; SUPPRESS keeps one given before it.
+    nested = argparse.ArgumentParser(add_help=False)
+    nested.add_argument(
+        "--corpus", metavar="PATH", default=argparse.SUPPRESS, help="corpus folder"
+    )
+    feed_add = actions.add_parser("add", parents=[nested], help="check a feed and list it")
     feed_add.add_argument("url", help="the feed's http(s) URL")
-    feed_remove = actions.add_parser("remove", help="take a feed off the list")
+    feed_remove = actions.add_parser("remove", parents=[nested], help="take a feed off the list")
     feed_remove.add_argument("feed", help="its URL, or its number in `bot feeds`")
     feeds.set_defaults(handler=feeds_command)
 

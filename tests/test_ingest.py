@@ -91,10 +91,8 @@ def test_the_same_url_twice_is_reported_and_not_added_again(
     before = article_files(corpus)[0].read_bytes()
     code, out, _ = run(capsys, "add", "--corpus", str(corpus), url)
     assert code == 0
-    assert (
-        out
-        == f"{url}: already in the briefing, unchanged: {HARBOUR_ID} \u201cHarbour bridge reopens after repairs\u201d\n"
-    )
+    title = "\u201cHarbour bridge reopens after repairs\u201d"
+    assert out == f"{url}: already in the briefing, unchanged: {HARBOUR_ID} {title}\n"
     assert len(article_files(corpus)) == 1 and article_files(corpus)[0].read_bytes() == before
 
 
