@@ -32,6 +32,11 @@ SETTINGS_VARS = (
     "MAX_ARTICLE_BYTES",
     "RATE_LIMIT_PER_SECOND",
     "RATE_LIMIT_PER_GROUP_MINUTE",
+    "FEED_REFRESH_MINUTES",
+    "MAX_ARTICLE_AGE_DAYS",
+    "GAPS_LOG",
+    "FETCH_TIMEOUT_SECONDS",
+    "MAX_PAGE_BYTES",
 )
 
 # A tiny newsroom: five articles with mostly distinct words and known answers.
