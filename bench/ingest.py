@@ -41,6 +41,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -103,14 +104,14 @@ def snippet_shares(record: dict, text: str) -> tuple[float | None, float | None]
 
 
 @contextlib.contextmanager
-def served(folder: Path) -> Iterator[tuple[str, Path]]:
-    """The pages and the feeds (with {BASE} filled in) on 127.0.0.1; yield base URL and root."""
+def served(folder: Path) -> Iterator[str]:
+    """The pages and the feeds (with {BASE} filled in) on 127.0.0.1; yield the base URL."""
     with tempfile.TemporaryDirectory(prefix="bench-ingest-site-") as tmp:
         root = Path(tmp)
         shutil.copytree(folder / "pages", root / "pages")
 
         class Handler(http.server.SimpleHTTPRequestHandler):
-            extensions_map = {
+            extensions_map: ClassVar[dict[str, str]] = {
                 **http.server.SimpleHTTPRequestHandler.extensions_map,
                 ".rss": "application/rss+xml",
                 ".atom": "application/atom+xml",
@@ -130,7 +131,7 @@ def served(folder: Path) -> Iterator[tuple[str, Path]]:
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         thread.start()
         try:
-            yield base, root
+            yield base
         finally:
             httpd.shutdown()
             httpd.server_close()
@@ -191,7 +192,7 @@ def run(folder: Path, keep: Path | None) -> int:
     files = [r["file"] for r in truth]
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     by_url, by_feed = work / "by-url", work / "by-feed"
-    with served(folder) as (base, root):
+    with served(folder) as base:
         urls = [f"{base}/pages/{name}" for name in files]
         started = time.perf_counter()
         code, out, err = bot("add", "--corpus", str(by_url), *urls)
