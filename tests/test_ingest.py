@@ -298,3 +298,11 @@ def test_the_feed_list_and_lock_are_not_articles(
     run(capsys, "add", "--corpus", str(corpus), url)
     (corpus / "feeds.list").write_text("https://example.org/rss\n")
     assert [a.id for a in load_corpus(corpus).articles] == [HARBOUR_ID]
+
+
+def test_a_corpus_folder_that_cannot_be_written(capsys, tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    code, out, err = run(capsys, "add", "--corpus", str(blocked), str(DATA / "harbour.html"))
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: cannot write in {blocked} (") and err.count("\n") == 1

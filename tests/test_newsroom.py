@@ -242,3 +242,18 @@ async def test_the_refresh_is_scheduled_every_feed_refresh_minutes(fake, setting
     schedule_refresh(application)
     assert application.job_queue.jobs() == ()
     await application.shutdown()
+
+
+async def test_add_in_telegram_takes_web_addresses_only(bot, fake) -> None:
+    await say(bot, "/add /etc/hostname")
+    assert replies(fake) == [
+        "/etc/hostname: not added: only http:// and https:// URLs can be fetched (this has "
+        "no scheme)"
+    ]
+
+
+async def test_a_gaps_log_that_cannot_be_written_never_stops_an_answer(bot, fake, caplog) -> None:
+    bot.bot_data["briefing"].gaps._db.close()
+    await say(bot, "What is the price of tulips in Amsterdam?")
+    assert replies(fake)[0].startswith("The briefing does not cover this.")
+    assert "not written" in caplog.text

@@ -42,21 +42,25 @@ class Outcome:
         return f"{self.source}: not added: {self.error}"
 
 
-def add_sources(folder: Path, sources: list[str], limits: Limits | None = None) -> list[Outcome]:
-    """Add each URL or HTML file; one that fails never stops the others."""
+def add_sources(
+    folder: Path, sources: list[str], limits: Limits | None = None, files: bool = True
+) -> list[Outcome]:
+    """Add each URL or HTML file (files only with `files`); one failure never stops the others."""
     limits = limits or Limits()
     outcomes = []
     with ingest_lock(folder), Fetcher(limits) as fetcher:
         catalogue = Catalogue.scan(folder)
         for source in sources:
             try:
-                if source.lower().startswith(("http://", "https://")) or "://" in source:
+                if "://" in source or not files:
                     stored = add_url(catalogue, fetcher, source)
                 else:
                     stored = add_file(catalogue, Path(source), limits.max_bytes)
                 outcomes.append(Outcome(source, stored))
             except IngestError as exc:
                 outcomes.append(Outcome(source, error=str(exc)))
+            except OSError as exc:  # the corpus folder cannot be written
+                outcomes.append(Outcome(source, error=f"cannot be written ({_reason(exc)})"))
     return outcomes
 
 
@@ -90,6 +94,10 @@ def add_file(catalogue: Catalogue, path: Path, max_bytes: int) -> Stored:
     if path.suffix.lower() not in HTML_SUFFIXES and not looks_like_html(data):
         raise IngestError("is not an HTML file (give a saved web page, .html)")
     return catalogue.store(extract(data))
+
+
+def _reason(exc: OSError) -> str:
+    return f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else str(exc)
 
 
 def _with_fallback(extracted: Extracted, fallback: Fallback | None) -> Extracted:

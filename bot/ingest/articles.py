@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from ..errors import CorpusError
+from ..errors import CorpusError, IngestError
 from ..search.corpus import Article, load_corpus
 from .extract import Extracted
 
@@ -188,13 +188,20 @@ def write_atomic(path: Path, data: bytes) -> None:
 def ingest_lock(folder: Path) -> Iterator[None]:
     """Hold the corpus folder for one ingestion: other threads and processes wait."""
     with _PROCESS_LOCK:
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handle = (folder / LOCK_FILE).open("a")
+        except OSError as exc:
+            raise IngestError(
+                f"cannot write in {folder} ({exc.strerror or exc}); check the corpus folder"
+            ) from None
         try:
             import fcntl
         except ImportError:  # not on POSIX: the process lock alone
-            yield
+            with handle:
+                yield
             return
-        with (folder / LOCK_FILE).open("a") as handle:
+        with handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield

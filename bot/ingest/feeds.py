@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ from ..errors import IngestError
 from .add import Fallback, Outcome, add_url
 from .articles import Catalogue, ingest_lock, normal_url, write_atomic
 from .fetch import Fetcher, Limits, check_url
+
+log = logging.getLogger(__name__)
 
 FEED_LIST = "feeds.list"
 STATE_FILE = ".feeds-state.json"
@@ -235,6 +238,8 @@ def _refresh_feed(
             outcomes.append(Outcome(link, stored))
         except IngestError as exc:
             outcomes.append(Outcome(link, error=str(exc)))
+        except OSError as exc:  # the corpus folder cannot be written
+            outcomes.append(Outcome(link, error=f"cannot be written ({exc.strerror or exc})"))
     report = FeedReport(url, len(entries), known, tuple(outcomes))
     status = f"{len(entries)} entries" + (
         f", {len(report.failed)} failed" if report.failed else ""
@@ -272,8 +277,12 @@ def _read_state(folder: Path) -> dict:
 
 
 def _write_state(folder: Path, state: dict) -> None:
+    """Save what the checks found; a failure costs only conditional requests next time."""
     data = json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False)
-    write_atomic(folder / STATE_FILE, data.encode("utf-8"))
+    try:
+        write_atomic(folder / STATE_FILE, data.encode("utf-8"))
+    except OSError as exc:
+        log.warning("Cannot save %s (%s)", folder / STATE_FILE, exc.strerror or exc)
 
 
 def _one_line(text: str) -> str:

@@ -70,30 +70,37 @@ class GapsLog:
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: no fsync on every question
         self._db.executescript(_SCHEMA)
 
-    def record(self, question: str, chat_kind: str, when: float | None = None) -> int:
-        """Count one uncovered question; return its row id."""
+    def record(self, question: str, chat_kind: str, when: float | None = None) -> int | None:
+        """Count one uncovered question; return its row id (None if it could not be written)."""
         text = question.strip()[:MAX_QUESTION_CHARS]
-        with self._lock:
-            cursor = self._db.execute(
-                "INSERT INTO questions (asked_at, chat_kind, question, question_key) "
-                "VALUES (?, ?, ?, ?)",
-                (time.time() if when is None else when, chat_kind, text, question_key(text)),
-            )
-        return int(cursor.lastrowid or 0)
+        asked = time.time() if when is None else when
+        cursor = self._write(
+            "INSERT INTO questions (asked_at, chat_kind, question, question_key) "
+            "VALUES (?, ?, ?, ?)",
+            (asked, chat_kind, text, question_key(text)),
+        )
+        return int(cursor.lastrowid) if cursor is not None and cursor.lastrowid else None
 
     def reword(self, row: int, question: str) -> None:
         """Replace the text of a recorded question (an inline query typed further)."""
         text = question.strip()[:MAX_QUESTION_CHARS]
-        with self._lock:
-            self._db.execute(
-                "UPDATE questions SET question = ?, question_key = ?, asked_at = ? WHERE id = ?",
-                (text, question_key(text), time.time(), row),
-            )
+        self._write(
+            "UPDATE questions SET question = ?, question_key = ?, asked_at = ? WHERE id = ?",
+            (text, question_key(text), time.time(), row),
+        )
 
     def forget(self, row: int) -> None:
         """Drop a recorded question (an inline query that was typed on into a covered one)."""
-        with self._lock:
-            self._db.execute("DELETE FROM questions WHERE id = ?", (row,))
+        self._write("DELETE FROM questions WHERE id = ?", (row,))
+
+    def _write(self, sql: str, values: tuple) -> sqlite3.Cursor | None:
+        """Run one change; a failure (disk full, read-only) is logged, never raised."""
+        try:
+            with self._lock:
+                return self._db.execute(sql, values)
+        except sqlite3.Error as exc:
+            log.warning("Gaps log %s not written (%s)", self.path, exc)
+            return None
 
     def top(self, limit: int = 20, since: float | None = None) -> list[Gap]:
         """The most asked uncovered questions, most asked first, then most recent."""

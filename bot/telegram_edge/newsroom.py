@@ -50,7 +50,7 @@ async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _typing(update)
     settings = briefing.settings
     limits = Limits(settings.fetch_timeout, settings.max_page_bytes)
-    outcomes = await asyncio.to_thread(add_sources, settings.corpus_dir, urls, limits)
+    outcomes = await asyncio.to_thread(add_sources, settings.corpus_dir, urls, limits, files=False)
     lines = [o.line() for o in outcomes]
     if any(o.changed for o in outcomes):
         report = await reload_after_change(briefing.reloader, f"/add from user {user.id}")
