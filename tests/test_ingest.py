@@ -306,3 +306,14 @@ def test_a_corpus_folder_that_cannot_be_written(capsys, tmp_path: Path) -> None:
     code, out, err = run(capsys, "add", "--corpus", str(blocked), str(DATA / "harbour.html"))
     assert (code, out) == (1, "")
     assert err.startswith(f"error: cannot write in {blocked} (") and err.count("\n") == 1
+
+
+def test_urls_compared_for_sameness() -> None:
+    from bot.ingest.articles import normal_url, slug
+
+    same = ["https://www.example.org/a/", "http://example.org/a#top", "HTTPS://EXAMPLE.ORG:443/a"]
+    assert {normal_url(u) for u in same} == {"//example.org/a"}
+    assert normal_url("https://example.org/a?id=2") != normal_url("https://example.org/a?id=3")
+    assert normal_url("urn:valley:x") != normal_url("tag:valley:x")
+    assert slug("Подольски завершил карьеру в сборной!") == "подольски-завершил-карьеру-в-сборной"
+    assert slug("¿?") == "article" and len(slug("word " * 40)) <= 60

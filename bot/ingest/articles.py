@@ -210,8 +210,13 @@ def ingest_lock(folder: Path) -> Iterator[None]:
 
 
 def normal_url(url: str) -> str:
-    """A URL compared for sameness: scheme and host in lower case, no fragment, no end slash."""
+    """A URL as compared for sameness (http and https alike, no `www.`, fragment or end slash).
+
+    Other identifiers (a feed's `urn:…` ids) are kept as they are.
+    """
     parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https"):
+        return url.strip()
     host = (parts.hostname or "").removeprefix("www.")
     default = {"http": 80, "https": 443}.get(parts.scheme.lower())
     port = f":{parts.port}" if parts.port and parts.port != default else ""
