@@ -10,6 +10,7 @@ import os
 import secrets
 import shutil
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -35,6 +36,8 @@ EXAMPLES = """examples:
   bot chat                              ask, read, ask again; Ctrl-D quits
   bot corpus --sentences aleppo         how an article was split and credited
   bot run                               the Telegram bot (TELEGRAM_BOT_TOKEN in .env)
+  bot add https://example.org/news/story.html   add a web page as an article
+  bot feeds add https://example.org/rss  list a feed; `bot refresh` adds its new articles
 """
 RUN_EXAMPLES = """examples:
   bot run                               long polling; Ctrl-C or SIGTERM stops it
@@ -214,6 +217,89 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def add_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Add web pages (URLs) or saved HTML files to the corpus folder as articles."""
+    from .ingest.add import add_sources
+
+    outcomes = add_sources(settings.corpus_dir, args.sources, _limits(settings))
+    for outcome in outcomes:
+        if outcome.error:
+            print(f"error: {outcome.line()}", file=sys.stderr)
+        else:
+            print(outcome.line())
+    written = sum(1 for o in outcomes if o.changed)
+    if written:
+        print(
+            f"{written} article file{'' if written == 1 else 's'} written in "
+            f"{settings.corpus_dir}; a running bot picks them up on /reload or SIGHUP"
+        )
+    return 1 if any(o.error for o in outcomes) else 0
+
+
+def feeds_command(args: argparse.Namespace, settings: Settings) -> int:
+    """List the feeds, or add or remove one."""
+    from .ingest import feeds
+
+    folder = settings.corpus_dir
+    if args.action == "add":
+        print(feeds.add_feed(folder, args.url, _limits(settings)))
+        return 0
+    if args.action == "remove":
+        print(feeds.remove_feed(folder, args.feed))
+        return 0
+    listed = feeds.list_feeds(folder)
+    if not listed:
+        print(f"No feeds in {folder / feeds.FEED_LIST}; add one with: bot feeds add URL")
+    for number, feed in enumerate(listed, start=1):
+        checked = (
+            f"last checked {feed.checked}: {feed.status}" if feed.checked else "not checked yet"
+        )
+        print(f"{number}. {feed.url}\n   {checked}; {feed.articles} article(s) in the corpus")
+    return 0
+
+
+def refresh_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Read every listed feed once and add its new articles."""
+    from .ingest import feeds
+
+    if not feeds.read_list(settings.corpus_dir):
+        path = settings.corpus_dir / feeds.FEED_LIST
+        print(f"No feeds in {path}; add one with: bot feeds add URL")
+        return 0
+    report = feeds.refresh(settings.corpus_dir, _limits(settings))
+    for line in report.lines():
+        print(line)
+    return 1 if any(feed.error for feed in report.feeds) else 0
+
+
+def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
+    """List the questions the bot could not answer, most asked first."""
+    from .ingest.gaps import GapsLog, gap_lines, gaps_path
+
+    path = gaps_path(settings)
+    if path is None:
+        raise BotError("GAPS_LOG is off: the bot does not record unanswered questions")
+    if not path.exists():
+        print(f"No unanswered questions recorded yet (the bot keeps them in {path}).")
+        return 0
+    log_file = GapsLog(path)
+    try:
+        if args.clear:
+            print(f"Forgot {log_file.clear()} recorded question(s).")
+            return 0
+        since = time.time() - args.days * 86400 if args.days else None
+        gaps = log_file.top(args.limit, since)
+        if not gaps:
+            print("No unanswered questions recorded" + (" in that time." if since else "."))
+            return 0
+        print(f"{'asked':>5}  {'last asked (UTC)':<16}  {'chats':<18} question")
+        for line in gap_lines(gaps):
+            print(line)
+    finally:
+        log_file.close()
+    return 0
+
+
 def _print_sentences(index: SentenceIndex, article_id: str, out: TextIO) -> None:
     article = index.article(article_id)
     assert article is not None
@@ -250,6 +336,12 @@ def _lines(stream: TextIO) -> Iterator[str]:
         return
     for raw in buffer:
         yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def _limits(settings: Settings):
+    from .ingest.fetch import Limits
+
+    return Limits(settings.fetch_timeout, settings.max_page_bytes)
 
 
 def _with_corpus(settings: Settings, corpus: str) -> Settings:
@@ -335,4 +427,68 @@ def _parser() -> argparse.ArgumentParser:
         help="webhook secret (prefer WEBHOOK_SECRET: flags show in the process list)",
     )
     run.set_defaults(handler=run_command)
+    _ingest_parsers(sub, common)
     return parser
+
+
+def _ingest_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    add = sub.add_parser(
+        "add",
+        parents=[common],
+        help="add web pages or saved HTML files as articles",
+        description=(
+            "Fetch each URL (or read each saved .html file), extract the article with "
+            "trafilatura and write it into the corpus folder. An article already there is "
+            "reported and not added again; one whose text changed is replaced."
+        ),
+        epilog="example: bot add https://example.org/news/harbour.html saved-page.html",
+    )
+    add.add_argument("sources", nargs="+", metavar="URL_OR_FILE", help="http(s) URL or .html file")
+    add.set_defaults(handler=add_command)
+
+    feeds = sub.add_parser(
+        "feeds",
+        parents=[common],
+        help="list, add or remove the RSS and Atom feeds",
+        description="List the feeds (feeds.list in the corpus folder), or add or remove one.",
+        epilog="example: bot feeds add https://example.org/rss\n         bot feeds remove 2",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = feeds.add_subparsers(dest="action", metavar="ACTION")
+    # --corpus after the action too; SUPPRESS keeps one given before it.
+    nested = argparse.ArgumentParser(add_help=False)
+    nested.add_argument(
+        "--corpus", metavar="PATH", default=argparse.SUPPRESS, help="corpus folder"
+    )
+    feed_add = actions.add_parser("add", parents=[nested], help="check a feed and list it")
+    feed_add.add_argument("url", help="the feed's http(s) URL")
+    feed_remove = actions.add_parser("remove", parents=[nested], help="take a feed off the list")
+    feed_remove.add_argument("feed", help="its URL, or its number in `bot feeds`")
+    feeds.set_defaults(handler=feeds_command)
+
+    refresh = sub.add_parser(
+        "refresh",
+        parents=[common],
+        help="read every feed once and add its new articles",
+        description=(
+            "Read every listed feed (conditionally: unchanged feeds cost one short request) "
+            "and add the pages of new entries; print a line a feed and a summary."
+        ),
+        epilog="example: bot refresh --corpus corpus/",
+    )
+    refresh.set_defaults(handler=refresh_command)
+
+    gaps = sub.add_parser(
+        "gaps",
+        parents=[common],
+        help="questions the bot could not answer, most asked first",
+        description=(
+            "List the questions readers asked that the briefing did not cover (recorded by "
+            "the Telegram bot unless GAPS_LOG=off): how often, when last, in which kinds of chat."
+        ),
+        epilog="example: bot gaps --days 7 --limit 10",
+    )
+    gaps.add_argument("--limit", type=int, default=20, help="questions shown (default 20)")
+    gaps.add_argument("--days", type=float, help="only questions of the last N days")
+    gaps.add_argument("--clear", action="store_true", help="forget every recorded question")
+    gaps.set_defaults(handler=gaps_command)

@@ -29,6 +29,10 @@ DEFAULT_MAX_ARTICLE_BYTES = 5_000_000
 # Telegram's published flood limits (python-telegram-bot's AIORateLimiter defaults).
 DEFAULT_RATE_PER_SECOND = 30.0
 DEFAULT_GROUP_RATE_PER_MINUTE = 20.0
+# Ingestion: feeds read every hour by `bot run`; pages fetched within 30 s and 10 MB.
+DEFAULT_FEED_REFRESH_MINUTES = 60.0
+DEFAULT_FETCH_TIMEOUT = 30.0
+DEFAULT_MAX_PAGE_BYTES = 10_000_000
 _ID = re.compile(r"-?\d{1,20}")
 
 
@@ -110,6 +114,15 @@ class Settings:
     model_cache_dir: Path = field(default_factory=lambda: _default_model_cache({}))
     semantic_max_sentences: int = DEFAULT_SEMANTIC_MAX_SENTENCES
     hf_endpoint: str | None = None
+    # `bot run` reads the feeds this often; 0: never (`bot refresh` still does).
+    feed_refresh_minutes: float = DEFAULT_FEED_REFRESH_MINUTES
+    # Articles dated more than this many days ago leave the index (not the folder); None: all.
+    max_article_age_days: int | None = None
+    # Questions the briefing could not answer are counted (text, time, chat kind).
+    gaps_log: bool = True
+    # Fetching pages and feeds: time for a whole transfer, and bytes read at most.
+    fetch_timeout: float = DEFAULT_FETCH_TIMEOUT
+    max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
 
     def __post_init__(self) -> None:
         if not re.match(r"https?://[^/\s]+/\S*$", self.telegram_base_url):
@@ -154,6 +167,21 @@ class Settings:
                 f"RATE_LIMIT_PER_GROUP_MINUTE must be 0 (no limit) or more, "
                 f"got {self.rate_limit_per_group_minute}"
             )
+        if self.feed_refresh_minutes < 0:
+            raise ConfigError(
+                f"FEED_REFRESH_MINUTES must be 0 (never) or more, got {self.feed_refresh_minutes}"
+            )
+        if self.max_article_age_days is not None and self.max_article_age_days < 1:
+            raise ConfigError(
+                f"MAX_ARTICLE_AGE_DAYS must be 1 or more (or empty for no limit), "
+                f"got {self.max_article_age_days}"
+            )
+        if self.fetch_timeout <= 0:
+            raise ConfigError(
+                f"FETCH_TIMEOUT_SECONDS must be more than 0, got {self.fetch_timeout}"
+            )
+        if self.max_page_bytes < 1:
+            raise ConfigError(f"MAX_PAGE_BYTES must be 1 or more, got {self.max_page_bytes}")
 
     @property
     def telegram_file_base_url(self) -> str:
@@ -220,6 +248,11 @@ class Settings:
                 )
             ),
             hf_endpoint=env.get("HF_ENDPOINT", "").strip() or None,
+            feed_refresh_minutes=_number(env, "FEED_REFRESH_MINUTES", cls.feed_refresh_minutes),
+            max_article_age_days=_age(env),
+            gaps_log=_switch(env, "GAPS_LOG", cls.gaps_log),
+            fetch_timeout=_number(env, "FETCH_TIMEOUT_SECONDS", cls.fetch_timeout),
+            max_page_bytes=int(_number(env, "MAX_PAGE_BYTES", cls.max_page_bytes, integer=True)),
         )
 
 
@@ -271,3 +304,20 @@ def _ids(env: Mapping[str, str], name: str) -> frozenset[int] | None:
             f"got {got}"
         )
     return frozenset(int(piece) for piece in pieces)
+
+
+def _age(env: Mapping[str, str]) -> int | None:
+    """MAX_ARTICLE_AGE_DAYS: None when unset, empty or 0 (no window)."""
+    days = int(_number(env, "MAX_ARTICLE_AGE_DAYS", 0, integer=True))
+    return days or None
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("on", "yes", "true", "1"):
+        return True
+    if raw in ("off", "no", "false", "0"):
+        return False
+    raise ConfigError(f"{name} must be on or off, got {raw!r}")

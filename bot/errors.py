@@ -21,3 +21,7 @@ class CorpusError(BotError):
 
 class ArticleError(BotError):
     """One article file cannot be loaded; the rest of the corpus still can."""
+
+
+class IngestError(BotError):
+    """A page or feed cannot be fetched, or holds no article to add."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from . import models
 from .config import Settings
 from .errors import BotError, CorpusError
-from .search.corpus import load_corpus
+from .search.corpus import load_corpus, within_age
 from .search.examples import example_questions
 from .search.index import SentenceIndex
 from .search.store import load_or_build
@@ -32,11 +32,14 @@ SHOWN_WARNINGS = 10
 def build_index(settings: Settings) -> SentenceIndex:
     """Load `settings.corpus_dir` and its saved index, or index it and save that.
 
-    With the semantic stage, its sentence vectors too (see `models.choice`, whose `note` then
-    says why semantic matching is off, if it is). Raises CorpusError when nothing loads (see
+    With `max_article_age_days`, older articles are left out (see `corpus.within_age`). With
+    the semantic stage, the sentence vectors too (see `models.choice`, whose `note` then says
+    why semantic matching is off, if it is). Raises CorpusError when nothing loads (see
     `store.load_or_build` for the saved index).
     """
     corpus = load_corpus(settings.corpus_dir, max_article_bytes=settings.max_article_bytes)
+    if settings.max_article_age_days:
+        corpus = within_age(corpus, settings.max_article_age_days)
     model = models.choice(settings).for_sentences
     return load_or_build(
         settings.corpus_dir, settings.search, settings.index_cache, corpus, model=model

@@ -38,6 +38,11 @@ SETTINGS_VARS = (
     "MODEL_CACHE_DIR",
     "SEMANTIC_MAX_SENTENCES",
     "HF_ENDPOINT",
+    "FEED_REFRESH_MINUTES",
+    "MAX_ARTICLE_AGE_DAYS",
+    "GAPS_LOG",
+    "FETCH_TIMEOUT_SECONDS",
+    "MAX_PAGE_BYTES",
 )
 # The semantic stage's model, present in CI and on the developers' machines (never copied here).
 SHARED_MODEL = REPO.parent / "shared" / "models" / "all-MiniLM-L6-v2-onnx"

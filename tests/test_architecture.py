@@ -12,6 +12,8 @@ from tests.conftest import REPO
 PACKAGE = REPO / "bot"
 # Outside the package, what each part must never import (first dotted component).
 NETWORK_OR_EDGE = {"telegram", "argparse", "aiohttp", "httpx", "http", "urllib", "socket"}
+# Ingestion's own libraries: network, extraction, feeds, the gaps log's database.
+INGEST_ONLY = {"urllib3", "trafilatura", "feedparser", "sqlite3", "py3langid"}
 
 
 def modules(folder: Path) -> list[Path]:
@@ -50,6 +52,7 @@ def internal(names: set[str]) -> set[str]:
 
 SEARCH = modules(PACKAGE / "search")
 TELEGRAM_EDGE = modules(PACKAGE / "telegram_edge")
+INGEST = modules(PACKAGE / "ingest")
 SHARED = [PACKAGE / f"{name}.py" for name in ("config", "errors", "render", "reload", "logsafety")]
 
 
@@ -60,7 +63,7 @@ def ids(paths: list[Path]) -> list[str]:
 @pytest.mark.parametrize("path", SEARCH, ids=ids(SEARCH))
 def test_the_search_core_imports_only_itself_config_and_errors(path: Path) -> None:
     found = imports(path)
-    assert not {n.split(".")[0] for n in found} & NETWORK_OR_EDGE
+    assert not {n.split(".")[0] for n in found} & (NETWORK_OR_EDGE | INGEST_ONLY)
     allowed = {"bot", "bot.__version__", "bot.config", "bot.errors"}
     outside = {n for n in internal(found) if not n.startswith("bot.search")}
     assert outside <= allowed, outside
@@ -71,6 +74,24 @@ def test_the_shared_edges_import_neither_telegram_nor_the_cli(path: Path) -> Non
     found = imports(path)
     assert "telegram" not in {n.split(".")[0] for n in found}
     assert not {n for n in internal(found) if n.startswith(("bot.cli", "bot.telegram_edge"))}
+
+
+@pytest.mark.parametrize("path", INGEST, ids=ids(INGEST))
+def test_ingest_imports_neither_telegram_nor_the_cli_nor_the_other_edges(path: Path) -> None:
+    found = imports(path)
+    assert not {n.split(".")[0] for n in found} & {"telegram", "argparse"}
+    allowed = ("bot.ingest", "bot.search", "bot.config", "bot.errors")
+    outside = {n for n in internal(found) if not n.startswith(allowed)}
+    assert outside <= {"bot", "bot.__version__"}, outside
+
+
+def test_only_ingest_imports_the_ingest_libraries() -> None:
+    importers = {
+        module_name(p)
+        for p in modules(PACKAGE)
+        if {n.split(".")[0] for n in imports(p)} & (INGEST_ONLY | {"httpx"})
+    }
+    assert importers <= set(ids(INGEST)), importers - set(ids(INGEST))
 
 
 @pytest.mark.parametrize("path", TELEGRAM_EDGE, ids=ids(TELEGRAM_EDGE))

@@ -80,3 +80,68 @@ def test_quality_benchmark_runs_and_scores(tmp_path: Path) -> None:
     assert row.split("|")[3].strip() == "1.0000"  # P@1 on questions made to be easy
     assert "| briefing bot | 1 | 1.000 | 1.000 |" in done.stdout
     assert "dev questions: 12/12" in done.stdout
+
+
+def news_folder(root: Path) -> Path:
+    """An html_news-like folder of the ingest fixtures: pages, feeds with {BASE}, truth."""
+    data = REPO / "tests" / "data" / "ingest"
+    (root / "pages").mkdir(parents=True)
+    (root / "feeds").mkdir()
+    pages = {
+        "harbour.html": ("Harbour bridge reopens after repairs", "2024-03-02"),
+        "festival.html": ("Orchestra plans summer festival in the parks", "2024-03-05"),
+        "clinic.html": ("New clinic offers flu vaccines to pensioners", "2024-03-04"),
+        "quotes-no-charset.html": ("Lighthouse keeper retires after forty years", "2024-02-20"),
+    }
+    records = []
+    for name, (title, date) in pages.items():
+        (root / "pages" / name).write_bytes((data / name).read_bytes())
+        text = "\n\n".join(line for line in _paragraphs(data / name))
+        records.append(
+            {
+                "file": name,
+                "lang": "en",
+                "title": title,
+                "date": date,
+                "truth": "human",
+                "text": text,
+                "url": f"https://example.org/{name}",
+            }
+        )
+    (root / "truth.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    (root / "feeds" / "news.rss").write_text(
+        (data / "feed.rss")
+        .read_text()
+        .replace("<link>/pages/", "<link>{BASE}/pages/")
+        .replace("<link>pages/", "<link>{BASE}/pages/")
+    )
+    (root / "feeds" / "news.atom").write_text(
+        (data / "feed.atom").read_text().replace('href="/pages/', 'href="{BASE}/pages/')
+    )
+    return root
+
+
+def _paragraphs(path: Path) -> list[str]:
+    import re
+
+    return re.findall(r"<p>(.*?)</p>", path.read_text(encoding="utf-8"))
+
+
+def test_ingest_benchmark_runs_and_reports(tmp_path: Path) -> None:
+    folder = news_folder(tmp_path / "news")
+    done = subprocess.run(
+        [sys.executable, "bench/ingest.py", str(folder)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "by URL: `bot add` of 4 URLs: 4 added, 0 failed, exit code 0;" in out
+    assert "`bot refresh` of news.rss and news.atom: 4 articles" in out
+    assert "then `bot add` of all 4 URLs: 4 already there, 0 added -> 4 articles" in out
+    assert "pages added with a title: 4/4" in out
+    assert "equal: yes; texts word for word the same as trafilatura's: 4/4" in out
+    assert "answered with a citation linking to the page's URL: first passage 4/4" in out

@@ -148,3 +148,40 @@ def test_malformed_id_list_stops_bot_run_with_one_line(capsys, monkeypatch) -> N
         "error: ALLOWED_CHAT_IDS must be Telegram ids separated by commas "
         "(like 12345,-1001234567890), got 'the newsroom'\n"
     )
+
+
+def test_ingestion_defaults_and_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings.feed_refresh_minutes == 60 and settings.max_article_age_days is None
+    assert settings.gaps_log is True
+    assert (settings.fetch_timeout, settings.max_page_bytes) == (30.0, 10_000_000)
+    settings = Settings.from_env(
+        {
+            "FEED_REFRESH_MINUTES": "15",
+            "MAX_ARTICLE_AGE_DAYS": "7",
+            "GAPS_LOG": "off",
+            "FETCH_TIMEOUT_SECONDS": "2.5",
+            "MAX_PAGE_BYTES": "1000",
+        }
+    )
+    assert (settings.feed_refresh_minutes, settings.max_article_age_days) == (15, 7)
+    assert settings.gaps_log is False
+    assert (settings.fetch_timeout, settings.max_page_bytes) == (2.5, 1000)
+    assert Settings.from_env({"MAX_ARTICLE_AGE_DAYS": "0"}).max_article_age_days is None
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"FEED_REFRESH_MINUTES": "-1"}, "FEED_REFRESH_MINUTES must be 0 (never) or more, got -1"),
+        ({"MAX_ARTICLE_AGE_DAYS": "-3"}, "MAX_ARTICLE_AGE_DAYS must be 1 or more"),
+        ({"MAX_ARTICLE_AGE_DAYS": "a week"}, "MAX_ARTICLE_AGE_DAYS must be a whole number"),
+        ({"GAPS_LOG": "maybe"}, "GAPS_LOG must be on or off, got 'maybe'"),
+        ({"FETCH_TIMEOUT_SECONDS": "0"}, "FETCH_TIMEOUT_SECONDS must be more than 0"),
+        ({"MAX_PAGE_BYTES": "0"}, "MAX_PAGE_BYTES must be 1 or more, got 0"),
+    ],
+    ids=["refresh", "age", "age-words", "gaps", "timeout", "page-bytes"],
+)
+def test_malformed_ingestion_settings(env: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Settings.from_env(env)

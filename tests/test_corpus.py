@@ -279,3 +279,43 @@ def test_the_size_limit_applies_to_each_article_of_an_archive(tmp_path: Path) ->
     assert [a.id for a in corpus.articles] == ["archive/small"]
     (warning,) = corpus.warnings
     assert "archive.jsonl line 2: is 2,0" in warning and "MAX_ARTICLE_BYTES" in warning
+
+
+def _dated(folder: Path, name: str, date: str | None) -> None:
+    header = f"---\ntitle: {name} story\ndate: {date}\n---\n\n" if date else ""
+    (folder / f"{name}.txt").write_text(f"{header}The {name} story has a sentence.\n")
+
+
+def test_the_age_window_leaves_old_articles_out_and_keeps_undated(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from bot.search.corpus import newest_first, within_age
+
+    _dated(tmp_path, "fresh", "2024-03-01T08:00:00+01:00")
+    _dated(tmp_path, "stale", "2023-12-01")
+    _dated(tmp_path, "mailed", "Thu, 29 Feb 2024 10:00:00 GMT")
+    _dated(tmp_path, "undated", None)
+    corpus = load_corpus(tmp_path)
+    now = dt.datetime(2024, 3, 2, tzinfo=dt.UTC)
+    recent = within_age(corpus, 30, now)
+    assert sorted(a.id for a in recent.articles) == ["fresh", "mailed", "undated"]
+    assert recent.fingerprint != corpus.fingerprint
+    assert within_age(corpus, 1000, now) is corpus
+    assert [a.id for a in newest_first(corpus.articles)] == ["fresh", "mailed", "stale", "undated"]
+    (tmp_path / "undated.txt").unlink()
+    with pytest.raises(CorpusError, match=r"All 3 articles in .* are dated more than 1 days ago"):
+        within_age(load_corpus(tmp_path), 1, dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+
+
+def test_max_article_age_days_applies_to_the_index(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from bot.config import Settings
+    from bot.reload import build_index
+
+    today = dt.date.today()
+    _dated(tmp_path, "fresh", today.isoformat())
+    _dated(tmp_path, "stale", (today - dt.timedelta(days=40)).isoformat())
+    settings = Settings(corpus_dir=tmp_path, index_cache=None, max_article_age_days=30)
+    assert [a.id for a in build_index(settings).articles] == ["fresh"]
+    assert (tmp_path / "stale.txt").exists()  # left out of the index, not deleted

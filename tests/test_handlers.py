@@ -345,8 +345,8 @@ async def test_command_menus_are_registered_per_scope(app, fake) -> None:
         {"type": "all_private_chats"},
         {"type": "all_group_chats"},
     ]
-    assert {c["command"] for c in menus[0]["commands"]} == {"start", "help", "sources"}
-    assert {c["command"] for c in menus[1]["commands"]} == {"ask", "help", "sources"}
+    assert {c["command"] for c in menus[0]["commands"]} == {"start", "help", "sources", "latest"}
+    assert {c["command"] for c in menus[1]["commands"]} == {"ask", "help", "sources", "latest"}
 
 
 async def test_refused_command_menu_is_a_warning_not_a_failure(app, fake, caplog) -> None:

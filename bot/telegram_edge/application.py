@@ -32,9 +32,10 @@ from telegram.request import BaseRequest
 
 from ..config import Settings
 from ..errors import BotError
+from ..ingest.gaps import open_log
 from ..reload import Edition, Reloader
 from ..search.index import SentenceIndex
-from . import access, buttons, delivery, texts
+from . import access, buttons, delivery, newsroom, texts
 from .addressing import ADDRESSED, REPLY_TO_BOT
 from .briefing import Briefing
 from .handlers import (
@@ -118,7 +119,8 @@ def build_application(
     application = builder.build()
     application.transports = transports
     application.bot_data["reload_on_sighup"] = reload_on_sighup
-    application.bot_data["briefing"] = Briefing(settings, Reloader(settings, Edition.of(index)))
+    reloader = Reloader(settings, Edition.of(index))
+    application.bot_data["briefing"] = Briefing(settings, reloader, open_log(settings))
 
     # Edits go to edited_question only; a channel's posts copied into its discussion group are
     # not questions.
@@ -137,6 +139,9 @@ def build_application(
     application.add_handler(CommandHandler("sources", sources, filters=new))
     application.add_handler(CommandHandler("ask", ask, filters=new))
     application.add_handler(CommandHandler("reload", reload_command, filters=new))
+    application.add_handler(CommandHandler("latest", newsroom.latest, filters=new))
+    application.add_handler(CommandHandler("add", newsroom.add_command, filters=new))
+    application.add_handler(CommandHandler("gaps", newsroom.gaps_command, filters=new))
     application.add_handler(MessageHandler(new & private & filters.COMMAND, unknown_command))
 
     # Questions: anything in private; in groups only replies to the bot and mentions of it.
@@ -177,6 +182,7 @@ async def _post_init(application: Application) -> None:
             application.create_task(briefing.reloader.reload("SIGHUP"), name="reload")
 
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_sighup)
+    schedule_refresh(application)
     index = briefing.edition.index
     log.info(
         "@%s ready: %d article(s), corpus %s",
@@ -186,11 +192,35 @@ async def _post_init(application: Application) -> None:
     )
 
 
+def schedule_refresh(application: Application) -> None:
+    """Read the feeds every FEED_REFRESH_MINUTES with PTB's JobQueue (0: never)."""
+    settings: Settings = application.bot_data["briefing"].settings
+    minutes = settings.feed_refresh_minutes
+    if not minutes:
+        return
+    if application.job_queue is None:  # python-telegram-bot installed without [job-queue]
+        log.warning(
+            "No job queue: feeds are not refreshed; install python-telegram-bot[job-queue]"
+        )
+        return
+    application.job_queue.run_repeating(
+        newsroom.refresh_job,
+        interval=minutes * 60,
+        first=min(newsroom.FIRST_REFRESH_SECONDS, minutes * 60),
+        name="feed refresh",
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
+    log.info("Feeds are read every %g minutes", minutes)
+
+
 async def _post_shutdown(application: Application) -> None:
-    """Give SIGHUP back to the default handler."""
+    """Give SIGHUP back to the default handler; close the gaps log."""
     if application.bot_data.get("reload_on_sighup") and hasattr(signal, "SIGHUP"):
         with contextlib.suppress(RuntimeError, ValueError):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+    gaps = application.bot_data["briefing"].gaps
+    if gaps is not None:
+        gaps.close()
 
 
 def serve(

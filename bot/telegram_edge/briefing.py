@@ -7,6 +7,7 @@ import time
 from collections import OrderedDict
 
 from ..config import Settings
+from ..ingest.gaps import GapsLog, question_key
 from ..reload import Edition, Reloader
 from ..search.answer import Answer, answer
 from ..search.index import SentenceIndex
@@ -17,16 +18,25 @@ REMEMBERED_QUESTIONS = 2000  # for "More" when the question cannot be read back 
 # worker thread costs more than they do (bench/load.py: a fifth fewer answers a second).
 # Slower ones (a large corpus) go to a worker thread, so that other chats are served meanwhile.
 INLINE_ANSWER_SECONDS = 0.002
+# Inline queries arrive while a user types: a query that extends (or trims) the same user's
+# previous one within this time rewords that one's record instead of adding another.
+INLINE_TYPING_SECONDS = 60.0
+REMEMBERED_INLINE_USERS = 10_000  # in memory only, never stored
 
 
 class Briefing:
     """What every handler shares: the edition answering now, the settings, recent questions."""
 
-    def __init__(self, settings: Settings, reloader: Reloader) -> None:
+    def __init__(
+        self, settings: Settings, reloader: Reloader, gaps: GapsLog | None = None
+    ) -> None:
         self.settings = settings
         self.reloader = reloader
+        self.gaps = gaps
         self.questions: OrderedDict[str, str] = OrderedDict()
         self.answer_seconds = 0.0  # CPU time of one answer, smoothed over the recent ones
+        # user id -> (question key, row in the gaps log or None, when): inline typing.
+        self._typed: OrderedDict[int, tuple[str, int | None, float]] = OrderedDict()
 
     @property
     def edition(self) -> Edition:
@@ -62,6 +72,38 @@ class Briefing:
         self.questions.move_to_end(key)
         while len(self.questions) > REMEMBERED_QUESTIONS:
             self.questions.popitem(last=False)
+
+    def note_gap(self, question: str, chat_kind: str, result: Answer) -> None:
+        """Count a question the briefing did not cover (not empty ones, not later pages)."""
+        if self.gaps is not None and _uncovered(result):
+            self.gaps.record(question, chat_kind)
+
+    def note_inline(self, user_id: int, question: str, result: Answer) -> None:
+        """Count an uncovered inline query once, however many times Telegram sent it as typed."""
+        if self.gaps is None:
+            return
+        key, now = question_key(question), time.monotonic()
+        before = self._typed.pop(user_id, None)
+        row = None
+        if before is not None and now - before[2] < INLINE_TYPING_SECONDS:
+            old_key, row = before[0], before[1]
+            if not (key.startswith(old_key) or old_key.startswith(key)):
+                row = None  # another question, not the same one typed further
+            elif row is not None and not _uncovered(result):
+                self.gaps.forget(row)  # typed on into a question the briefing covers
+                row = None
+            elif row is not None:
+                self.gaps.reword(row, question)
+        if row is None and _uncovered(result):
+            row = self.gaps.record(question, "inline")
+        self._typed[user_id] = (key, row, now)
+        while len(self._typed) > REMEMBERED_INLINE_USERS:
+            self._typed.popitem(last=False)
+
+
+def _uncovered(result: Answer) -> bool:
+    """Whether an answer says the briefing does not cover a question that had words."""
+    return not result.passages and bool(result.terms) and result.offset == 0
 
 
 def _timed_answer(

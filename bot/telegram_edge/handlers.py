@@ -38,6 +38,7 @@ from telegram.ext import (
 from ..reload import Edition
 from ..render import citation_text, paragraph_html, passage_html, render_html
 from ..search.answer import Answer
+from ..search.corpus import newest_first
 from . import access, buttons, texts
 from .addressing import question_text
 from .briefing import Briefing
@@ -80,8 +81,8 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """List the articles with outlet, date and link."""
-    articles = _briefing(context).edition.index.articles
+    """List the articles, newest first, with outlet, date and link."""
+    articles = newest_first(_briefing(context).edition.index.articles)
     header = f"<b>The briefing</b>: {len(articles)} article{'s' if len(articles) != 1 else ''}"
     for text in texts.pack(texts.sources_blocks(articles), TEXT_LIMIT, header):
         await update.effective_message.reply_text(text)
@@ -135,7 +136,9 @@ async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     briefing = _briefing(context)
     edition = briefing.edition
     if question:
-        text, markup = _page(await briefing.answer(question, edition), edition, briefing)
+        result = await briefing.answer(question, edition)
+        briefing.note_gap(question, message.chat.type, result)
+        text, markup = _page(result, edition, briefing)
         briefing.remember(question)
     else:
         text, markup = texts.usage_html(_first(edition.examples)), None
@@ -181,6 +184,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     briefing = _briefing(context)
     current = briefing.edition
     result = await briefing.answer(question, current, k=INLINE_RESULTS)
+    briefing.note_inline(query.from_user.id, question, result)
     edition = buttons.edition(current.index.corpus.fingerprint)
     results = []
     for passage in result.passages:
@@ -260,6 +264,7 @@ async def _answer_message(message: Message, context: ContextTypes.DEFAULT_TYPE) 
         return
     async with _typing(message):
         result = await briefing.answer(question, edition)
+    briefing.note_gap(question, message.chat.type, result)
     text, markup = _page(result, edition, briefing)
     sent = await message.reply_text(text, reply_markup=markup, do_quote=True)
     briefing.remember(question)

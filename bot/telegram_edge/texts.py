@@ -16,11 +16,13 @@ MAX_TITLE_CHARS = 300
 PRIVATE_COMMANDS = (
     BotCommand("help", "How to ask, and what the buttons do"),
     BotCommand("sources", "The articles in the briefing"),
+    BotCommand("latest", "The newest articles, with links"),
     BotCommand("start", "What the briefing covers, with example questions"),
 )
 GROUP_COMMANDS = (
     BotCommand("ask", "Ask about the briefing: /ask your question"),
     BotCommand("sources", "The articles in the briefing"),
+    BotCommand("latest", "The newest articles, with links"),
     BotCommand("help", "How to ask, and what the buttons do"),
 )
 
@@ -36,6 +38,12 @@ NO_MORE = "There are no more passages for this question."
 TOO_OLD = "This message is too old to change. Please ask your question again."
 FAILED = "Sorry, that did not work. Please try again."
 SORRY = "Sorry, something went wrong while answering. Please try again."
+ADD_USAGE = (
+    "Write the page's address after the command, like this:\n"
+    "<code>/add https://example.org/news/story.html</code>"
+)
+GAPS_OFF = "Unanswered questions are not recorded (GAPS_LOG is off)."
+NO_GAPS = "No unanswered questions recorded yet."
 
 
 def start_html(
@@ -96,7 +104,8 @@ def help_html(username: str, reads_groups: bool, inline: bool) -> str:
         "/start \u2014 what the briefing covers, with example questions",
         "/help \u2014 this help",
         "/ask \u2014 ask a question (how to ask in a group)",
-        "/sources \u2014 the articles, with outlet, date and link",
+        "/sources \u2014 the articles, newest first, with outlet, date and link",
+        "/latest \u2014 the newest articles",
     ]
     return "\n".join(lines)
 

@@ -1,0 +1,134 @@
+"""The editor's commands and jobs: /latest, /add and /gaps, and the timed feed refresh."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import time
+
+from telegram import Update
+from telegram.constants import ChatAction, ChatType, MessageLimit
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from ..ingest.add import add_sources
+from ..ingest.feeds import read_list, refresh
+from ..ingest.fetch import Limits
+from ..reload import Reloader, ReloadReport
+from ..search.corpus import newest_first
+from . import access, texts
+from .briefing import Briefing
+from .handlers import _plain_within_limit
+
+log = logging.getLogger(__name__)
+
+LATEST_ARTICLES = 10
+SHOWN_GAPS = 20
+# The first feed refresh runs this long after start-up, then every FEED_REFRESH_MINUTES.
+FIRST_REFRESH_SECONDS = 10.0
+
+
+async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the newest articles, with outlet, date and link."""
+    articles = newest_first(_briefing(context).edition.index.articles)[:LATEST_ARTICLES]
+    header = f"<b>Newest in the briefing</b> ({len(articles)})"
+    for text in texts.pack(texts.sources_blocks(articles), MessageLimit.MAX_TEXT_LENGTH, header):
+        await update.effective_message.reply_text(text)
+
+
+async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Add the pages at the given URLs to the briefing (admins only), then reload it."""
+    briefing = _briefing(context)
+    if not await _admin(update, briefing, "/add"):
+        return
+    message, user = update.effective_message, update.effective_user
+    urls = context.args or []
+    if not urls:
+        await message.reply_text(texts.ADD_USAGE)
+        return
+    await _typing(update)
+    settings = briefing.settings
+    limits = Limits(settings.fetch_timeout, settings.max_page_bytes)
+    outcomes = await asyncio.to_thread(add_sources, settings.corpus_dir, urls, limits, files=False)
+    lines = [o.line() for o in outcomes]
+    if any(o.changed for o in outcomes):
+        report = await reload_after_change(briefing.reloader, f"/add from user {user.id}")
+        lines.append(report.text().split("\n")[0])
+    await message.reply_text(_plain_within_limit("\n".join(lines)), parse_mode=None)
+
+
+async def gaps_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the most asked questions the briefing could not answer (admins only)."""
+    briefing = _briefing(context)
+    if not await _admin(update, briefing, "/gaps"):
+        return
+    message = update.effective_message
+    if briefing.gaps is None:
+        await message.reply_text(html.escape(texts.GAPS_OFF))
+        return
+    gaps = briefing.gaps.top(SHOWN_GAPS)
+    if not gaps:
+        await message.reply_text(html.escape(texts.NO_GAPS))
+        return
+    blocks = [
+        f"<b>{gap.count}\u00d7</b> {html.escape(gap.question)}\n"
+        f"<i>last {time.strftime('%Y-%m-%d %H:%M', time.gmtime(gap.last_asked))} UTC, "
+        f"{html.escape(', '.join(gap.kinds))}</i>"
+        for gap in gaps
+    ]
+    header = "<b>Questions the briefing could not answer</b>, most asked first"
+    for text in texts.pack(blocks, MessageLimit.MAX_TEXT_LENGTH, header):
+        await message.reply_text(text)
+
+
+async def refresh_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Read the feeds, add new articles, and swap in the new index when anything changed.
+
+    With MAX_ARTICLE_AGE_DAYS set the index is rebuilt at every run even when no article was
+    added, so that articles leave it as they age (an unchanged set loads from the saved index).
+    """
+    briefing = _briefing(context)
+    settings = briefing.settings
+    changed = False
+    if read_list(settings.corpus_dir):
+        limits = Limits(settings.fetch_timeout, settings.max_page_bytes)
+        report = await asyncio.to_thread(refresh, settings.corpus_dir, limits)
+        for feed in report.feeds:
+            log.log(logging.WARNING if feed.error else logging.INFO, "Feed %s", feed.line())
+            for outcome in feed.failed:
+                log.warning("Feed page %s", outcome.line())
+        log.info("%s", report.summary())
+        changed = report.changed
+    if changed or settings.max_article_age_days:
+        await reload_after_change(briefing.reloader, "feed refresh")
+
+
+async def reload_after_change(reloader: Reloader, trigger: str) -> ReloadReport:
+    """Reload once any reload under way has finished (it may have missed the new files)."""
+    while reloader.running:
+        await asyncio.sleep(0.2)
+    return await reloader.reload(trigger)
+
+
+async def _admin(update: Update, briefing: Briefing, command: str) -> bool:
+    """Whether the sender is an admin; others are told so in private, ignored in groups."""
+    user = update.effective_user
+    if access.is_admin(briefing.settings, user):
+        return True
+    log.info("%s refused for user %s: not in ADMIN_USER_IDS", command, user.id if user else "?")
+    message = update.effective_message
+    if message.chat.type == ChatType.PRIVATE:
+        await message.reply_text(html.escape(access.ADMIN_ONLY))
+    return False
+
+
+async def _typing(update: Update) -> None:
+    try:
+        await update.effective_message.reply_chat_action(ChatAction.TYPING)
+    except TelegramError as exc:
+        log.debug("typing indicator not shown: %s", exc)
+
+
+def _briefing(context: ContextTypes.DEFAULT_TYPE) -> Briefing:
+    return context.bot_data["briefing"]
