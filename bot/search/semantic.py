@@ -183,7 +183,11 @@ class Vectors:
         return self.matrix[ids].astype(np.float32) @ question
 
     def nearest(
-        self, question: np.ndarray, k: int, articles: np.ndarray | None = None
+        self,
+        question: np.ndarray,
+        k: int,
+        articles: np.ndarray | None = None,
+        among: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Ids and similarities of up to `k` sentences nearest the question, best first.
 
@@ -192,19 +196,31 @@ class Vectors:
             k: how many.
             articles: articles whose sentences must be looked at (the lexical candidates'),
                 when the index is too large to compare with every sentence.
+            among: bool per article: only sentences of these articles (the question's
+                language); None: every article.
         """
         if not len(self.matrix) or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if self._full is not None:
             ids = None
             sims = self._full @ question
+            if among is not None:
+                sizes = self._ends - self._first
+                sims = np.where(np.repeat(among, sizes), sims, -np.inf).astype(np.float32)
         else:
-            near = top_k(self.centroids @ question, ROUTED_ARTICLES)
+            routing = self.centroids @ question
+            if among is not None:
+                routing = np.where(among, routing, -np.inf)
+            near = top_k(routing, ROUTED_ARTICLES)
+            if among is not None:
+                near = near[among[near]]
             if articles is not None and len(articles):
-                near = np.union1d(near, articles)
+                near = np.union1d(near, articles if among is None else articles[among[articles]])
             ids = concatenated_ranges(self._first[near], self._ends[near] - self._first[near])
             sims = self.similarity(question, ids)
         best = top_k(sims, k)
+        if among is not None:
+            best = best[np.isfinite(sims[best])]
         return (best if ids is None else ids[best]), sims[best]
 
 
