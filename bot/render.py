@@ -8,14 +8,18 @@ import textwrap
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
+from .i18n import ENGLISH, N_, Translator
 from .search.answer import Answer, Passage
 from .search.corpus import Article
-from .search.text import tokenize
+from .search.languages import analyser
 
 TELEGRAM_TEXT_LIMIT = 4096  # MessageLimit.MAX_TEXT_LENGTH; the core does not import telegram
 ELLIPSIS = "\u2026"
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
-_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\d[\d,.]*\d|[^\W_]+(?:['\u2019.-][^\W_]+)*")
+ACCORDING_TO = N_("according to {sources}")
+PARAGRAPH = N_("{title}, paragraph {number}")
+IN_LANGUAGE = N_("in {language}")
+SOURCES_IN_PARAGRAPH = N_("Sources in this paragraph: {sources}")
 
 
 def article_label(article: Article) -> str:
@@ -24,47 +28,65 @@ def article_label(article: Article) -> str:
     return f"{article.title} ({extra})" if extra else article.title
 
 
-def credits(passage: Passage) -> str:
+def credits(passage: Passage, tr: Translator = ENGLISH) -> str:
     """Whom the passage is credited to: `X`, `X and Y`, `X, Y and Z`."""
-    names = passage.sources
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return tr.listed(passage.sources)
 
 
-def citation_text(passage: Passage) -> str:
-    """`according to X · Title (Outlet, date), paragraph N · URL` in plain text."""
-    parts = [f"according to {credits(passage)}"] if passage.sources else []
-    parts.append(f"{article_label(passage.article)}, paragraph {passage.paragraph}")
+def citation_text(passage: Passage, tr: Translator = ENGLISH, language: bool = False) -> str:
+    """`according to X · Title (Outlet, date), paragraph N · URL` in plain text.
+
+    With `language`, the passage's language leads ("in Russian · …").
+    """
+    parts = [tr(IN_LANGUAGE, language=tr.language_name(passage.language))] if language else []
+    if passage.sources:
+        parts.append(tr(ACCORDING_TO, sources=credits(passage, tr)))
+    label = article_label(passage.article)
+    parts.append(tr(PARAGRAPH, title=label, number=passage.paragraph))
     if passage.article.url:
         parts.append(passage.article.url)
     return " \u00b7 ".join(parts)
 
 
-def citation_html(passage: Passage) -> str:
+def citation_html(passage: Passage, tr: Translator = ENGLISH, language: bool = False) -> str:
     """The citation as Telegram HTML, the title linked to the article when it has a URL."""
-    where = f"{_label_html(passage.article)}, paragraph {passage.paragraph}"
+    parts = [tr.html(IN_LANGUAGE, language=tr.language_name(passage.language))] if language else []
     if passage.sources:
-        return f"according to {html.escape(credits(passage))} \u00b7 {where}"
-    return where
+        parts.append(tr.html(ACCORDING_TO, sources=html.escape(credits(passage, tr))))
+    parts.append(tr.html(PARAGRAPH, title=_label_html(passage.article), number=passage.paragraph))
+    return " \u00b7 ".join(parts)
 
 
-def highlight(text: str, terms: frozenset[str], mark: Callable[[str], str]) -> list[str]:
-    """Split `text` into pieces, passing words whose terms the question holds through `mark`."""
+def highlight(
+    text: str, terms: frozenset[str], mark: Callable[[str], str], language: str = "en"
+) -> list[str]:
+    """Split `text` into pieces, passing words whose terms the question holds through `mark`.
+
+    Words are as the text's language has them (whole words with their marks; character
+    pairs in Chinese, merged where they overlap), so a mark never splits a word.
+    """
     if not terms:
         return [text]
+    marked: list[list[int]] = []
+    for start, end in analyser(language).word_spans(text):
+        if not terms.isdisjoint(_terms_of(text[start:end], language)):
+            if marked and start < marked[-1][1]:
+                marked[-1][1] = max(marked[-1][1], end)
+            else:
+                marked.append([start, end])
     pieces, last = [], 0
-    for match in _WORD.finditer(text):
-        if not terms.isdisjoint(_terms_of(match.group())):
-            pieces.append(text[last : match.start()])
-            pieces.append(mark(match.group()))
-            last = match.end()
+    for start, end in marked:
+        pieces.append(text[last:start])
+        pieces.append(mark(text[start:end]))
+        last = end
     pieces.append(text[last:])
     return pieces
 
 
 @lru_cache(maxsize=65_536)
-def _terms_of(word: str) -> tuple[str, ...]:
+def _terms_of(word: str, language: str) -> tuple[str, ...]:
     """The terms of one word as written; words repeat from answer to answer, so remembered."""
-    return tuple(tokenize(word))
+    return tuple(analyser(language).tokenize(word))
 
 
 def render_text(
@@ -73,14 +95,18 @@ def render_text(
     color: bool = False,
     more_hint: str | None = None,
     explain: bool = False,
+    tr: Translator = ENGLISH,
 ) -> str:
     """Numbered passages, each followed by its citation, wrapped for a terminal.
 
     With `explain`, each passage also shows the signals that ranked it (`signals_text`).
+    Notices are in the translator's language.
     """
+    notice = tr.notice(answer.notice) if answer.notice else ""
     if not answer.passages:
-        return answer.message or ""
-    blocks = []
+        return notice
+    blocks = [textwrap.fill(notice, width=width)] if notice else []
+    label = answer.elsewhere
     for passage in answer.passages:
         number = f"{passage.rank}. "
         indent = " " * len(number)
@@ -93,9 +119,9 @@ def render_text(
             break_on_hyphens=False,
         )
         if color:
-            lines = [_bold_terms(line, answer.terms) for line in lines]
+            lines = [_bold_terms(line, answer.terms, passage.language) for line in lines]
         cite = textwrap.wrap(
-            "\u2014 " + citation_text(passage),
+            "\u2014 " + citation_text(passage, tr, label),
             width=width,
             initial_indent=indent,
             subsequent_indent=indent + "  ",
@@ -118,11 +144,16 @@ def signals_text(passage: Passage) -> str:
     return f"score {passage.score:.3f} = semantic {passage.semantic:.3f} + words ({lexical})"
 
 
-def render_html(answer: Answer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+def render_html(
+    answer: Answer, limit: int = TELEGRAM_TEXT_LIMIT, tr: Translator = ENGLISH
+) -> list[str]:
     """Telegram HTML messages, each within `limit`, split only between passages."""
+    notice = tr.lines(tr.notice(answer.notice, markup=True)) if answer.notice else ""
     if not answer.passages:
-        return [html.escape(answer.message or "")]
-    blocks = [_passage_html(p, answer, limit) for p in answer.passages]
+        return [notice]
+    blocks = [_passage_html(p, answer, limit, tr) for p in answer.passages]
+    if notice:
+        blocks[0] = f"{notice}\n\n{blocks[0]}"
     messages: list[str] = []
     for block in blocks:
         if messages and _length(messages[-1]) + 2 + _length(block) <= limit:
@@ -132,16 +163,23 @@ def render_html(answer: Answer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     return messages
 
 
-def passage_html(passage: Passage, terms: frozenset[str] = frozenset(), number: int = 0) -> str:
+def passage_html(
+    passage: Passage,
+    terms: frozenset[str] = frozenset(),
+    number: int = 0,
+    tr: Translator = ENGLISH,
+    language: bool = False,
+) -> str:
     """One passage and its citation as Telegram HTML (for inline results and buttons)."""
     marked = "".join(
         piece if i % 2 else html.escape(piece)
         for i, piece in enumerate(
-            highlight(passage.text, terms, lambda w: f"<b>{html.escape(w)}</b>")
+            highlight(passage.text, terms, lambda w: f"<b>{html.escape(w)}</b>", passage.language)
         )
     )
     prefix = f"<b>{number}.</b> " if number else ""
-    return f"<blockquote>{prefix}{marked}</blockquote>\n\u2014 {citation_html(passage)}"
+    cite = tr.lines(f"\u2014 {citation_html(passage, tr, language)}")
+    return f"<blockquote>{prefix}{marked}</blockquote>\n{cite}"
 
 
 def paragraph_html(
@@ -149,18 +187,21 @@ def paragraph_html(
     number: int,
     sources: Sequence[str] = (),
     limit: int = TELEGRAM_TEXT_LIMIT,
+    tr: Translator = ENGLISH,
 ) -> str:
     """A whole paragraph, its citation and the sources it credits, as Telegram HTML."""
-    cite = f"\n\u2014 {_label_html(article)}, paragraph {number}"
+    cite = "\n\u2014 " + tr.html(PARAGRAPH, title=_label_html(article), number=number)
     if sources:
-        cite += "\nSources in this paragraph: " + "; ".join(html.escape(s) for s in sources)
+        listed = "; ".join(html.escape(s) for s in sources)
+        cite += "\n" + tr.html(SOURCES_IN_PARAGRAPH, sources=listed)
+    cite = tr.lines(cite)
     text = article.paragraph_text(number)
     room = limit - _length(cite) - len("<blockquote></blockquote>")
     quoted = html.escape(text) if _length(html.escape(text)) <= room else _cut(text, room - 1)
     return f"<blockquote>{quoted}</blockquote>{cite}"
 
 
-def answer_json(answer: Answer) -> dict:
+def answer_json(answer: Answer, tr: Translator = ENGLISH) -> dict:
     """The answer as a JSON-ready dict: one entry per passage, with offsets into the body."""
     hits = []
     for passage in answer.passages:
@@ -179,6 +220,7 @@ def answer_json(answer: Answer) -> dict:
                 "author": article.author,
                 "date": article.date,
                 "url": article.url,
+                "language": passage.language,
                 "paragraph": passage.paragraph,
                 "sentence": sentence.text,
                 "start": sentence.start,
@@ -188,23 +230,24 @@ def answer_json(answer: Answer) -> dict:
                 "passage_end": passage.sentences[-1].end,
                 "source": passage.source,
                 "sources": list(passage.sources),
-                "citation": citation_text(passage),
+                "citation": citation_text(passage, tr, answer.elsewhere),
             }
         )
     return {
         "question": answer.question,
+        "language": answer.language,
         "hits": hits,
-        "message": answer.message,
+        "message": tr.notice(answer.notice) if answer.notice else None,
         "more": answer.more,
     }
 
 
-def _passage_html(passage: Passage, answer: Answer, limit: int) -> str:
-    block = passage_html(passage, answer.terms, passage.rank)
+def _passage_html(passage: Passage, answer: Answer, limit: int, tr: Translator) -> str:
+    block = passage_html(passage, answer.terms, passage.rank, tr, answer.elsewhere)
     if _length(block) <= limit:
         return block
     # One passage longer than a message: quote as much as fits, and say it was cut.
-    cite = f"\n\u2014 {citation_html(passage)}"
+    cite = "\n" + tr.lines(f"\u2014 {citation_html(passage, tr, answer.elsewhere)}")
     room = limit - _length(cite) - len("<blockquote><b>99.</b> </blockquote>") - 1
     number = passage.rank
     return f"<blockquote><b>{number}.</b> {_cut(passage.text, room)}</blockquote>{cite}"
@@ -225,8 +268,8 @@ def _label_html(article: Article) -> str:
     return label
 
 
-def _bold_terms(line: str, terms: frozenset[str]) -> str:
-    return "".join(highlight(line, terms, lambda w: f"{BOLD}{w}{RESET}"))
+def _bold_terms(line: str, terms: frozenset[str], language: str) -> str:
+    return "".join(highlight(line, terms, lambda w: f"{BOLD}{w}{RESET}", language))
 
 
 def _length(text: str) -> int:

@@ -376,7 +376,10 @@ class SentenceIndex:
             nothing = np.zeros(0, dtype=np.int64)
             return _Lexical(stem_of, known, {}, {}, nothing, np.zeros(0), covered=False)
         idf = {key: self._idf(key, query.language) for key in stem_of}
-        if not analyser(query.language).unknown_terms_count:
+        # Terms a language's articles lack count against coverage, except where they are
+        # mostly not missing words: character pairs across words, and the words of a question
+        # asked in another language (of which only names and numbers can match).
+        if not analyser(query.language).unknown_terms_count or query.asked_in != query.language:
             idf = {key: value for key, value in idf.items() if key in known}
         total = sum(idf.values()) or 1.0
         share = {key: idf[key] / total for key in known}

@@ -50,7 +50,9 @@ class Query:
         """Stem keys of each run of capitalised words ("Bank of England"), in order."""
         analyse = analyser(self.language).analyse
         return tuple(
-            frozenset(analyse(run.group()).stem_keys) for run in _NAME_RUN.finditer(self.question)
+            frozenset(analyse(run.group()).stem_keys)
+            for run in _NAME_RUN.finditer(self.question)
+            if run.group()[0].isupper()
         )
 
     @cached_property
@@ -106,7 +108,7 @@ def _capitalised_words(question: str, language: str) -> tuple[tuple[str, tuple[i
     found = []
     first = len(question) - len(question.lstrip())
     for match in _CAPITALISED.finditer(question):
-        if match.start() == first:
+        if match.start() == first or not match.group()[0].isupper():  # "Алеппо", not "из"
             continue
         word = match.group().strip(".'\u2019-")
         found.append((word, tuple(analyser(language).analyse(word).stem_keys)))

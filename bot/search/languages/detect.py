@@ -23,6 +23,7 @@ QUESTION_CERTAINTY = 0.9
 # Fewer letters than this say nothing about a language.
 MIN_LETTERS = 2
 _LOCK = threading.Lock()
+ALL = ("*",)  # `ranked(text, ALL)`: every language py3langid knows
 _IDENTIFIER: object | None = None
 
 
@@ -42,20 +43,29 @@ def _identifier():  # -> py3langid.langid.LanguageIdentifier
         return _IDENTIFIER
 
 
-def ranked(text: str) -> list[tuple[str, float]]:
-    """Every language py3langid knows with its probability for `text`, most probable first.
+def ranked(text: str, among: Collection[str] = ()) -> list[tuple[str, float]]:
+    """Languages with their probability for `text`, most probable first.
 
-    Dialect codes count for their language ("ary" for "ar"); empty for a text without letters.
+    Only the languages the analysis knows (`languages.table`, English) and those `among` are
+    candidates, their probabilities scaled to sum to one: py3langid's 140 include close kin
+    of the big languages (Aragonese, Extremaduran, Nigerian Pidgin) that take a share of
+    every short Spanish or English text. Dialect codes count for their language ("ary" for
+    "ar"). Empty for a text without letters.
     """
-    from . import code_of
+    from . import ENGLISH, code_of
+    from .table import LANGUAGES
 
     if sum(ch.isalpha() for ch in text[:200]) < MIN_LETTERS:
         return []
+    candidates = {ENGLISH, *LANGUAGES, *among}
     merged: dict[str, float] = {}
     for code, probability in _identifier().rank(text):
         language = code_of(code) or code
-        merged[language] = merged.get(language, 0.0) + float(probability)
-    return sorted(merged.items(), key=lambda item: item[1], reverse=True)
+        if language in candidates or among is ALL:
+            merged[language] = merged.get(language, 0.0) + float(probability)
+    total = sum(merged.values()) or 1.0
+    found = [(code, p / total) for code, p in merged.items()]
+    return sorted(found, key=lambda item: item[1], reverse=True)
 
 
 def article_language(text: str) -> str | None:
@@ -66,7 +76,7 @@ def article_language(text: str) -> str | None:
     """
     if plainly_english(text):
         return "en"
-    found = ranked(text[:ARTICLE_SAMPLE])
+    found = ranked(text[:ARTICLE_SAMPLE], ALL)
     return found[0][0] if found else None
 
 
@@ -95,7 +105,7 @@ def question_language(question: str, briefing: Collection[str]) -> str | None:
     The briefing's most probable language, unless another language is certain (at least
     `QUESTION_CERTAINTY`); None when the question has no letters.
     """
-    found = ranked(question)
+    found = ranked(question, briefing)
     if not found:
         return None
     best, probability = found[0]
