@@ -108,7 +108,7 @@ class Translator:
 
     def html(self, message: str, /, **values: object) -> str:
         """As calling it, for Telegram HTML: the message escaped, the values already HTML."""
-        text = html.escape(self._translations.gettext(message), quote=False)
+        text = html.escape(self._translations.gettext(message))
         return text.format(**{k: self.isolate(str(v)) for k, v in values.items()})
 
     def plural(self, singular: str, plural: str, count: int, /, **values: object) -> str:
