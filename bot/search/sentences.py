@@ -50,6 +50,7 @@ class SentenceSplitter:
         max_chars: int = MAX_TRAINING_CHARS,
         end_marks: str = "",
         abbreviations: Iterable[str] = ABBREVIATIONS,
+        collocations: Iterable[tuple[str, str]] = (),
     ) -> SentenceSplitter:
         """Learn abbreviations, collocations and sentence starters from up to `max_chars`.
 
@@ -59,6 +60,8 @@ class SentenceSplitter:
             end_marks: characters that end sentences besides . ? ! (the Arabic question mark,
                 the Devanagari danda).
             abbreviations: known abbreviations, besides those learnt (lower case, no dot).
+            collocations: pairs of word types a dot between does not split ("##number##",
+                "mai": "am 7. Mai"), besides those learnt.
         """
         lang_vars = None
         possible_break = _POSSIBLE_BREAK
@@ -77,6 +80,7 @@ class SentenceSplitter:
         trainer.train("\n\n".join(sample), finalize=True)
         params = trainer.get_params()
         params.abbrev_types.update(abbreviations)
+        params.collocations.update(collocations)
         if lang_vars is None:
             return cls(PunktSentenceTokenizer(params))
         return cls(PunktSentenceTokenizer(params, lang_vars=lang_vars), possible_break)

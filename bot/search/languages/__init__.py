@@ -25,7 +25,7 @@ from ..text import (
     english_asked_kinds,
     tokenize,
 )
-from .analyser import Analyser
+from .analyser import Analyser, month_names
 from .splitting import MarksSplitter, ThaiSplitter
 from .table import LANGUAGES, MARKS, SCRIPT, THAI, Language
 
@@ -106,7 +106,16 @@ def splitter(code: str, texts: Iterable[str]) -> SentenceSplitter | MarksSplitte
     if language.sentences == THAI:
         return ThaiSplitter()
     marks = "".join(dict.fromkeys(language.end_marks + EXTRA_END_MARKS))
-    return SentenceSplitter.train(texts, end_marks=marks, abbreviations=())
+    # Punkt gives every number one type, "##number##": where a dot makes a number an ordinal
+    # ("am 7. Mai"), a number before a month name does not end a sentence.
+    collocations = (
+        [("##number##", month.lower()) for month in month_names(code)]
+        if language.ordinal_dots
+        else []
+    )
+    return SentenceSplitter.train(
+        texts, end_marks=marks, abbreviations=(), collocations=collocations
+    )
 
 
 def known(code: str) -> bool:

@@ -10,7 +10,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import chain, pairwise
 
 import numpy as np
@@ -187,18 +187,8 @@ class Analyser:
     @cached_property
     def _months(self) -> frozenset[str]:
         """Stems of the month names (from Babel's locale data), for the `#when` kind."""
-        try:
-            from babel import Locale, UnknownLocaleError
-
-            locale = Locale.parse(self.code)
-        except (ImportError, ValueError, UnknownLocaleError):
-            return frozenset()
-        names = set()
-        for context in ("format", "stand-alone"):
-            for width in ("wide", "abbreviated"):
-                names.update(locale.months[context][width].values())
         stems = set()
-        for name in names:
+        for name in month_names(self.code):
             for word in self.split(self.normalise(name)):
                 stem = self.spelling(self.lower(word))
                 stems.add(stem if self._stem is None else self._stem(stem))
@@ -313,6 +303,22 @@ def _arabic_light(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) > 1:
             word = word[: -len(suffix)]
     return word
+
+
+@cache
+def month_names(code: str) -> frozenset[str]:
+    """The month names of a language, full and abbreviated, from Babel's locale data."""
+    try:
+        from babel import Locale, UnknownLocaleError
+
+        locale = Locale.parse(code)
+    except (ImportError, ValueError, UnknownLocaleError):
+        return frozenset()
+    names = set()
+    for context in ("format", "stand-alone"):
+        for width in ("wide", "abbreviated"):
+            names.update(n.rstrip(".") for n in locale.months[context][width].values())
+    return frozenset(names)
 
 
 def _phrases(phrases: list[str], words: str) -> re.Pattern | None:

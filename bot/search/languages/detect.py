@@ -20,6 +20,9 @@ ENGLISH_WORDS_PER_1000 = 4
 # A question is in another language than the briefing's only when py3langid gives that
 # language at least this probability; else it is the most probable of the briefing's.
 QUESTION_CERTAINTY = 0.9
+# ... and the briefing's most probable language is taken instead when it is at least this
+# fraction as probable as the other (not for a Cyrillic question asked of English articles).
+PLAUSIBLE_RATIO = 10
 # Fewer letters than this say nothing about a language.
 MIN_LETTERS = 2
 _LOCK = threading.Lock()
@@ -103,7 +106,8 @@ def question_language(question: str, briefing: Collection[str]) -> str | None:
     """The language of a question asked of a briefing in these languages.
 
     The briefing's most probable language, unless another language is certain (at least
-    `QUESTION_CERTAINTY`); None when the question has no letters.
+    `QUESTION_CERTAINTY`) or far more probable (`PLAUSIBLE_RATIO`); None when the question has
+    no letters.
     """
     found = ranked(question, briefing)
     if not found:
@@ -111,4 +115,7 @@ def question_language(question: str, briefing: Collection[str]) -> str | None:
     best, probability = found[0]
     if best in briefing or probability >= QUESTION_CERTAINTY:
         return best
-    return next((code for code, _ in found if code in briefing), best)
+    ours = next(((code, p) for code, p in found if code in briefing), None)
+    if ours is not None and ours[1] * PLAUSIBLE_RATIO >= probability:
+        return ours[0]
+    return best

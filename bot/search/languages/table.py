@@ -40,6 +40,8 @@ class Language:
     openers: frozenset[str] = frozenset()
     # Whether capitals mark names (German capitalises every noun).
     capitals_are_names: bool = True
+    # Whether a dot after a number makes it an ordinal ("am 7. Mai", "3. yüzyıl").
+    ordinal_dots: bool = False
 
 
 def _words(text: str) -> frozenset[str]:
@@ -64,6 +66,7 @@ LANGUAGES: dict[str, Language] = {
             how_many=("wie viele", "wie viel", "wieviel", "wie lange", "wie alt", "wie hoch"),
             openers=_words("er sie es"),
             capitals_are_names=False,
+            ordinal_dots=True,
         ),
         Language(
             "el",
@@ -135,6 +138,7 @@ LANGUAGES: dict[str, Language] = {
         Language(
             "tr",
             "snowball:turkish",
+            ordinal_dots=True,
             when=("ne zaman", "hangi yıl", "hangi yılda", "hangi tarihte", "kaç yılında"),
             how_many=("kaç", "ne kadar"),
         ),
@@ -162,21 +166,40 @@ LANGUAGES: dict[str, Language] = {
         ),
         Language("ko", words=BIGRAMS, fold=SCRIPT, when=("언제",), how_many=("몇", "얼마")),
         Language("nl", "nltk:dutch", when=("wanneer", "in welk jaar"), how_many=("hoeveel",)),
-        Language("da", "nltk:danish", when=("hvornår",), how_many=("hvor mange",)),
+        Language(
+            "da", "nltk:danish", ordinal_dots=True, when=("hvornår",), how_many=("hvor mange",)
+        ),
         Language("sv", "nltk:swedish", when=("när", "vilket år"), how_many=("hur många",)),
-        Language("no", "nltk:norwegian", when=("når", "hvilket år"), how_many=("hvor mange",)),
-        Language("fi", "nltk:finnish", when=("milloin",), how_many=("kuinka monta",)),
-        Language("hu", "nltk:hungarian", when=("mikor",), how_many=("hány",)),
+        Language(
+            "no",
+            "nltk:norwegian",
+            ordinal_dots=True,
+            when=("når", "hvilket år"),
+            how_many=("hvor mange",),
+        ),
+        Language(
+            "fi", "nltk:finnish", ordinal_dots=True, when=("milloin",), how_many=("kuinka monta",)
+        ),
+        Language("hu", "nltk:hungarian", ordinal_dots=True, when=("mikor",), how_many=("hány",)),
         Language("id", "snowball:indonesian", when=("kapan",), how_many=("berapa",)),
         Language("ms", "snowball:indonesian", when=("bila",), how_many=("berapa",)),
         Language("ca", "snowball:catalan", when=("quan",), how_many=("quants", "quantes")),
-        Language("cs", "snowball:czech", when=("kdy",), how_many=("kolik",)),
-        Language("pl", "snowball:polish", when=("kiedy",), how_many=("ile",)),
-        Language("lt", "snowball:lithuanian", when=("kada",), how_many=("kiek",)),
+        Language("cs", "snowball:czech", ordinal_dots=True, when=("kdy",), how_many=("kolik",)),
+        Language("pl", "snowball:polish", ordinal_dots=True, when=("kiedy",), how_many=("ile",)),
+        Language(
+            "lt", "snowball:lithuanian", ordinal_dots=True, when=("kada",), how_many=("kiek",)
+        ),
         Language("fa", "snowball:persian", fold=SCRIPT, end_marks="\u061f", how_many=("چند",)),
         Language("uk", fold=SCRIPT, when=("коли",), how_many=("скільки",)),
         Language("bg", fold=SCRIPT, when=("кога",), how_many=("колко",)),
-        Language("sr", "snowball:serbian", fold=SCRIPT, when=("када",), how_many=("колико",)),
+        Language(
+            "sr",
+            "snowball:serbian",
+            ordinal_dots=True,
+            fold=SCRIPT,
+            when=("када",),
+            how_many=("колико",),
+        ),
         Language("he", fold=SCRIPT, when=("מתי",), how_many=("כמה",)),
         Language("ur", fold=SCRIPT, end_marks="\u061f\u06d4"),
         Language("ne", "snowball:nepali", fold=SCRIPT, end_marks="\u0964\u0965"),
