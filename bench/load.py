@@ -167,7 +167,9 @@ class Users:
 class Bot:
     """`python -m bot run` in a child process, its log kept in a file."""
 
-    def __init__(self, base_url: str, profile: str | None = None) -> None:
+    def __init__(
+        self, base_url: str, profile: str | None = None, model: str | None = None
+    ) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
         for name in ("ADMIN_USER_IDS", "ALLOWED_CHAT_IDS"):
             env.pop(name, None)
@@ -179,6 +181,9 @@ class Bot:
             RATE_LIMIT_PER_GROUP_MINUTE="0",
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
+            # Words alone unless --semantic names the model: no download is ever attempted.
+            SEMANTIC="on" if model else "off",
+            SEMANTIC_MODEL=model or "",
         )
         # Open for the child's whole life; closed (and deleted) with this object.
         self.log = tempfile.NamedTemporaryFile("w+", prefix="bench-bot-", suffix=".log")  # noqa: SIM115
@@ -291,7 +296,7 @@ def _percentile(values: list[float], share: float) -> float:
 async def main(args: argparse.Namespace) -> int:
     emulator = BotApiEmulator(TOKEN, hold_seconds=6.0)  # PTB's read time-out is 5 s
     await emulator.start()
-    bot = Bot(emulator.base_url, args.profile)
+    bot = Bot(emulator.base_url, args.profile, args.semantic)
     users = Users(emulator, args.users, args.chats)
     emulator.listeners.append(users.heard)
     report: dict = {
@@ -405,6 +410,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--soak", type=int, default=0, metavar="SECONDS", help="soak duration")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile into FILE")
+    parser.add_argument(
+        "--semantic", metavar="MODEL_DIR", help="run the bot with the semantic stage's model"
+    )
     return parser.parse_args()
 
 

@@ -13,6 +13,9 @@ the corpora are written to a temporary folder (or --work) and removed afterwards
   index.
 - bm25s: `bm25s.tokenize` (English stop words, PyStemmer's English stemmer) and `BM25.index`
   over the sentences as the bot split them; restart: `BM25.load` plus reading the sentences.
+- bot+semantic: the same, with the semantic stage (--model): every distinct sentence encoded
+  once (sentences that repeat under new ids are encoded once; the table says how many were),
+  saved with the index as float16 and memory-mapped on restart; questions are encoded too.
 - rank-bm25: lower-case words with NLTK's Porter stemmer, `BM25Okapi`, `get_scores` and a
   sort; skipped above --rank-bm25-max sentences, its times then extrapolated linearly from the
   largest scale it ran (said so in the table).
@@ -34,7 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SYSTEMS = ("bot", "bm25s", "rank-bm25")
+SYSTEMS = ("bot", "bm25s", "rank-bm25", "bot+semantic")
+SHARED_MODEL = ROOT.parent / "shared" / "models" / "all-MiniLM-L6-v2-onnx"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +49,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--rank-bm25-max", type=int, default=200_000, metavar="N")
-    parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=SYSTEMS)
+    parser.add_argument("--systems", nargs="+", default=list(SYSTEMS[:3]), choices=SYSTEMS)
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=SHARED_MODEL,
+        help="the semantic model's folder, for bot+semantic, --ask and --news",
+    )
+    parser.add_argument(
+        "--ask",
+        action="store_true",
+        help="also time `bot ask` end to end on the bundled corpus, with and without the model",
+    )
+    parser.add_argument(
+        "--news",
+        type=Path,
+        metavar="QUESTIONS",
+        help="also time answers on the news paraphrase set's corpus (its articles from jsonl)",
+    )
     parser.add_argument("--work", type=Path, help="folder for the corpora (default: a temp dir)")
     parser.add_argument(
         "--worker", nargs=3, metavar=("SYSTEM", "FOLDER", "MODE"), help=argparse.SUPPRESS
@@ -55,9 +76,17 @@ def main(argv: list[str] | None = None) -> int:
         system, folder, mode = args.worker
         print(json.dumps(WORKERS[system](Path(folder), mode)))
         return 0
-
+    if args.ask:
+        ask_timings(args.model)
+    if args.news:
+        if args.jsonl is None:
+            parser.error("--news needs the JSONL of articles")
+        news_timings(args.news, args.jsonl, args.model)
     if args.jsonl is None:
+        if args.ask:
+            return 0
         parser.error("the JSONL of articles is required")
+    MODEL_DIR[0] = args.model
     articles = [json.loads(line) for line in args.jsonl.read_text(encoding="utf-8").splitlines()]
     questions = [a["title"] for a in random.Random(7).sample(articles, args.queries)]
     work = args.work or Path(tempfile.mkdtemp(prefix="briefing-speed-"))
@@ -117,8 +146,12 @@ def write_corpus(articles: list[dict], scale: int, folder: Path) -> int:
     return count
 
 
+MODEL_DIR = [SHARED_MODEL]  # passed on to the workers
+
+
 def run_worker(system: str, folder: Path, mode: str) -> dict:
     command = [sys.executable, __file__, "--worker", system, str(folder), mode]
+    command += ["--model", str(MODEL_DIR[0])]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"{system} {mode} failed:\n{done.stderr}")
@@ -144,16 +177,34 @@ def latencies(answer, questions: list[str]) -> dict:
     }
 
 
-def bot_worker(folder: Path, mode: str) -> dict:
+def bot_worker(folder: Path, mode: str, semantic: bool = False) -> dict:
     from bot.config import SearchParams
+    from bot.search import semantic as stage
     from bot.search.store import load_or_build
 
     questions = json.loads((folder / "questions.json").read_text())
-    cache = folder / "bot-cache"
+    cache = folder / ("bot-semantic-cache" if semantic else "bot-cache")
     if mode == "build":
         shutil.rmtree(cache, ignore_errors=True)
+    model = None
+    encoding = {"texts": 0, "seconds": 0.0}
+    if semantic:
+        from bot.search.embed import Encoder
+
+        encoder = Encoder(_model_dir())
+        model = lambda n: encoder  # noqa: E731
+        real = stage.encode_sentences
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            vectors = real(*args, **kwargs)
+            encoding["seconds"] += time.perf_counter() - started
+            encoding["texts"] += len(vectors)
+            return vectors
+
+        stage.encode_sentences = timed
     started = time.perf_counter()
-    index = load_or_build(folder / "corpus", SearchParams(), cache_dir=cache)
+    index = load_or_build(folder / "corpus", SearchParams(), cache_dir=cache, model=model)
     elapsed = time.perf_counter() - started
     if mode == "restart":
         return {"restart_s": elapsed, "restart_rss_mb": peak_rss_mb()}
@@ -161,8 +212,70 @@ def bot_worker(folder: Path, mode: str) -> dict:
         "build_s": elapsed,
         "peak_rss_mb": peak_rss_mb(),
         "sentences": len(index),
-        **latencies(lambda q: index.search(q, 10), questions),
+        "encoded": encoding["texts"],
+        "encode_s": encoding["seconds"],
+        **latencies(lambda q: index.search(index.query(q), 10), questions),
     }
+
+
+def _model_dir() -> Path:
+    return Path(sys.argv[sys.argv.index("--model") + 1]) if "--model" in sys.argv else SHARED_MODEL
+
+
+def ask_timings(model: Path, runs: int = 5) -> None:
+    """`bot ask` on the bundled corpus, end to end (a fresh process each run; median)."""
+    import os
+    import statistics
+
+    question = "Who is winning the battle for the city?"
+    with tempfile.TemporaryDirectory(prefix="briefing-ask-") as cache:
+        for name, extra in (
+            ("words only", {"SEMANTIC": "off"}),
+            ("with the model", {"SEMANTIC": "on", "SEMANTIC_MODEL": str(model)}),
+        ):
+            env = {**os.environ, "INDEX_CACHE_DIR": cache, **extra}
+            command = [sys.executable, "-m", "bot", "ask", "--corpus", str(ROOT / "corpus")]
+            times = []
+            for _ in range(runs + 1):  # the first run saves the index (and its vectors)
+                started = time.perf_counter()
+                subprocess.run([*command, question], env=env, capture_output=True, check=True)
+                times.append(time.perf_counter() - started)
+            print(
+                f"bot ask, bundled corpus, {name}: median {statistics.median(times[1:]):.2f} s, "
+                f"range {min(times[1:]):.2f}-{max(times[1:]):.2f} s over {runs} runs "
+                f"(first run, saving the index: {times[0]:.2f} s)",
+                flush=True,
+            )
+
+
+def news_timings(questions_path: Path, jsonl: Path, model: Path) -> None:
+    """Latency of whole answers on the news paraphrase set's corpus, with the semantic stage."""
+    from bot.config import SearchParams
+    from bot.search.answer import answer
+    from bot.search.corpus import Corpus, article_from_text
+    from bot.search.embed import Encoder
+    from bot.search.index import SentenceIndex
+    from bot.search.store import with_vectors
+
+    items = [json.loads(line) for line in questions_path.read_text().splitlines() if line]
+    wanted = {it["article"] for it in items if it["article"]}
+    articles = [
+        article_from_text(a["id"], a["text"], title=a["title"])
+        for a in map(json.loads, jsonl.read_text(encoding="utf-8").splitlines())
+        if a["id"] in wanted
+    ]
+    index = SentenceIndex.build(Corpus(tuple(articles)), SearchParams())
+    encoder = Encoder(model)
+    started = time.perf_counter()
+    index = with_vectors(index, encoder)
+    seconds = time.perf_counter() - started
+    timing = latencies(lambda q: answer(q, index), [it["question"] for it in items])
+    print(
+        f"news set corpus ({len(index)} sentences): answer() p50 {timing['p50_ms']:.1f} ms, "
+        f"p95 {timing['p95_ms']:.1f} ms with the model (question encoded each time); "
+        f"vectors made in {seconds:.1f} s ({len(index) / seconds:.0f} sentences/s)",
+        flush=True,
+    )
 
 
 def bm25s_worker(folder: Path, mode: str) -> dict:
@@ -244,7 +357,12 @@ def rank_bm25_worker(folder: Path, mode: str) -> dict:
     }
 
 
-WORKERS = {"bot": bot_worker, "bm25s": bm25s_worker, "rank-bm25": rank_bm25_worker}
+WORKERS = {
+    "bot": bot_worker,
+    "bm25s": bm25s_worker,
+    "rank-bm25": rank_bm25_worker,
+    "bot+semantic": lambda folder, mode: bot_worker(folder, mode, semantic=True),
+}
 
 
 def print_table(rows: list[dict]) -> None:
@@ -276,6 +394,12 @@ def print_table(rows: list[dict]) -> None:
             f"| {row['scale']:,} | {row['system']} | {row['build_s']:.1f} | "
             f"{row['peak_rss_mb']:.0f} | {row['p50_ms']:.2f} | {row['p95_ms']:.2f} | {restart} |"
         )
+        if row.get("encoded"):
+            rate = row["encoded"] / row["encode_s"]
+            print(
+                f"| {row['scale']:,} | (of which encoding {row['encoded']:,} distinct sentences "
+                f"at {rate:.0f}/s) | {row['encode_s']:.1f} | – | – | – | – |"
+            )
         if "split_s" in row:
             print(
                 f"| {row['scale']:,} | bm25s, plus splitting the articles as the bot does | "
@@ -287,7 +411,7 @@ def print_table(rows: list[dict]) -> None:
     )
     print("| ---: | ---: | ---: | ---: | ---: |")
     for scale in sorted({r["scale"] for r in rows}):
-        bot, fast, slow = (ran.get((s, scale)) for s in SYSTEMS)
+        bot, fast, slow = (ran.get((s, scale)) for s in SYSTEMS[:3])
         if not bot:
             continue
         cells = [

@@ -140,6 +140,7 @@ class Reloader:
         self.current = current
         self._build = build
         self._running = False
+        self._note = models.choice(settings).note  # said at start-up; said again if it changes
 
     @property
     def running(self) -> bool:
@@ -170,6 +171,10 @@ class Reloader:
             report = ReloadReport("failed", seconds, previous, previous, (), error)
         else:
             self.current = edition  # the swap: handlers read `current` once per update
+            note = models.choice(self.settings).note
+            if note != self._note:
+                log.warning("%s", note or "semantic matching is on again")
+                self._note = note
             report = ReloadReport(
                 "reloaded",
                 time.monotonic() - started,

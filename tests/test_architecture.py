@@ -56,7 +56,10 @@ def internal(names: set[str]) -> set[str]:
 SEARCH = modules(PACKAGE / "search")
 TELEGRAM_EDGE = modules(PACKAGE / "telegram_edge")
 INGEST = modules(PACKAGE / "ingest")
-SHARED = [PACKAGE / f"{name}.py" for name in ("config", "errors", "render", "reload", "logsafety")]
+SHARED = [
+    PACKAGE / f"{name}.py"
+    for name in ("config", "errors", "render", "reload", "models", "logsafety")
+]
 
 
 def ids(paths: list[Path]) -> list[str]:

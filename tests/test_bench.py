@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.conftest import REPO, SHARED_MODEL
 
 CONTEXTS = [
     "The harbour bridge reopened on Saturday after long repairs. Engineers replaced 1,200 "
@@ -80,6 +80,10 @@ def test_quality_benchmark_runs_and_scores(tmp_path: Path) -> None:
     assert row.split("|")[3].strip() == "1.0000"  # P@1 on questions made to be easy
     assert "| briefing bot | 1 | 1.000 | 1.000 |" in done.stdout
     assert "dev questions: 12/12" in done.stdout
+    if SHARED_MODEL.is_dir():  # the fused rows beside the lexical ones
+        fused = next(line for line in done.stdout.splitlines() if "+ semantic," in line)
+        assert fused.split("|")[3].strip() == "1.0000"
+        assert "| briefing bot + semantic | 1 | 1.000 | 1.000 |" in done.stdout
 
 
 def news_folder(root: Path) -> Path:

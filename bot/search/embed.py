@@ -62,6 +62,9 @@ class Encoder:
         options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 4)
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # warnings about the graph are not the user's business
+        # Idle threads sleep instead of spinning: the bot shares its cores with its own event
+        # loop and other processes, and spinning doubled the CPU time of a question here.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             session = onnxruntime.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]
