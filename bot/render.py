@@ -151,7 +151,12 @@ def render_html(
     notice = tr.lines(tr.notice(answer.notice, markup=True)) if answer.notice else ""
     if not answer.passages:
         return [notice]
-    blocks = [_passage_html(p, answer, limit, tr) for p in answer.passages]
+    # The notice heads the first message: its passage is cut to leave room for it.
+    room = [
+        limit - (_length(notice) + 2 if notice and n == 0 else 0)
+        for n in range(len(answer.passages))
+    ]
+    blocks = [_passage_html(p, answer, r, tr) for p, r in zip(answer.passages, room, strict=True)]
     if notice:
         blocks[0] = f"{notice}\n\n{blocks[0]}"
     messages: list[str] = []

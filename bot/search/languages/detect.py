@@ -26,7 +26,8 @@ PLAUSIBLE_RATIO = 10
 # Fewer letters than this say nothing about a language.
 MIN_LETTERS = 2
 _LOCK = threading.Lock()
-ALL = ("*",)  # `ranked(text, ALL)`: every language py3langid knows
+ALL = ("*",)
+NO_LANGUAGE = "zxx"  # `ranked(text, ALL)`: every language py3langid knows
 _IDENTIFIER: object | None = None
 
 
@@ -80,7 +81,8 @@ def article_language(text: str) -> str | None:
     if plainly_english(text):
         return "en"
     found = ranked(text[:ARTICLE_SAMPLE], ALL)
-    return found[0][0] if found else None
+    # "zxx": no linguistic content (lists, codes): not a language to analyse in.
+    return found[0][0] if found and found[0][0] != NO_LANGUAGE else None
 
 
 def plainly_english(text: str) -> bool:
