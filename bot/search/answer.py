@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .corpus import Article
 from .index import Hit, Sentence, SentenceIndex
 from .languages import ENGLISH
-from .languages.names import language_name, language_names
+from .languages.names import language_name
 
 
 def N_(message: str) -> str:
@@ -54,10 +54,12 @@ class Notice:
         for key in LANGUAGE_VALUES:
             if key in values:
                 codes = values[key]
+                names = [
+                    language_name(c, ENGLISH)
+                    for c in (codes if isinstance(codes, tuple) else (codes,))
+                ]
                 values[key] = (
-                    language_names(codes, ENGLISH)
-                    if isinstance(codes, tuple)
-                    else language_name(codes, ENGLISH)
+                    names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
                 )
         return self.text.format(**values)
 
