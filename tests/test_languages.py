@@ -12,6 +12,7 @@ from bot.search.corpus import Corpus, article_from_text
 from bot.search.index import SentenceIndex
 from bot.search.languages import analyser, code_of, splitter
 from bot.search.languages.detect import article_language, plainly_english, question_language
+from tests.conftest import SHARED_MODEL
 
 # --- Telling languages apart ---
 
@@ -304,3 +305,22 @@ def test_a_question_is_answered_from_the_articles_in_its_language() -> None:
     assert "понедельник" in russian.hits[0].sentence.text
     english = index.search("When did the harbour bridge reopen?", 3)
     assert {h.sentence.language for h in english.hits} == {"en"}
+
+
+@pytest.mark.skipif(not SHARED_MODEL.is_dir(), reason=f"the shared model is not at {SHARED_MODEL}")
+def test_the_semantic_stage_answers_only_its_models_languages() -> None:
+    from bot.search import store
+    from bot.search.embed import Encoder
+
+    index = store.with_vectors(SentenceIndex.build(mixed_corpus()), Encoder(SHARED_MODEL))
+    assert index.semantic is not None and index.semantic_languages == {"en"}
+    russian = index.query("Когда открыли мост?")
+    assert russian.language == "ru" and russian.vector is None  # words alone
+    english = index.query("When did the bridge open again?")
+    assert english.vector is not None
+    found = index.search(english, 10)
+    assert found.hits and {h.sentence.language for h in found.hits} == {"en"}
+    everyone = index.with_semantic(index.semantic, None)  # a multilingual model: all
+    assert everyone.query("Когда открыли мост?").vector is not None
+    hits = everyone.search("Когда открыли мост?", 10).hits
+    assert hits and {h.sentence.language for h in hits} == {"ru"}
