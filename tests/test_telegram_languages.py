@@ -1,4 +1,4 @@
-"""The Telegram bot speaks its reader's language: Telegram's language_code, the asker's in groups."""
+"""The Telegram bot speaks its reader's language: language_code, the asker's in groups."""
 
 from __future__ import annotations
 
