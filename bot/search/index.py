@@ -19,6 +19,7 @@ from .corpus import Article, Corpus
 from .fusion import covered, evidence, fuse
 from .keys import borrowed_key
 from .languages import ENGLISH, analyser
+from .languages.credits import attribute as foreign_credits
 from .languages.detect import question_language
 from .query import Query
 from .semantic import Semantic
@@ -249,7 +250,11 @@ class SentenceIndex:
                 strict=True,
             )
         ]
-        return [c.source for c in attribute(self.corpus.articles[a].body, spans)]
+        body = self.corpus.articles[a].body
+        language = self.languages[int(self._language_of_article[a])]
+        if language != ENGLISH:  # each language's own forms ("laut X", "по словам X")
+            return foreign_credits(body, spans, language)
+        return [c.source for c in attribute(body, spans)]
 
     def titles_and_texts(self) -> tuple[list[str], list[str]]:
         """Every sentence's article title and text, in index order (what vectors are made of)."""
