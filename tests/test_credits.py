@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.search.cite import attribute
+from bot.search.credits import attribute
 from bot.search.index import SentenceIndex
 from bot.search.sentences import SentenceSplitter
 from tests.conftest import sentence_with
