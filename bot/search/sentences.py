@@ -68,11 +68,15 @@ class SentenceSplitter:
 def _rejoin(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Punkt ends a sentence at every ! and ?; a next word in lower case carries it on.
 
-    "Brett Lock of gay group OutRage! said…" and '"Why?" he asked.' are one sentence each.
+    "Brett Lock of gay group OutRage! said…", "OutRage!'s Mr Lock said…" and '"Why?" he
+    asked.' are one sentence each.
     """
     joined: list[tuple[int, int]] = []
     for start, end in spans:
-        if joined and text[start].islower() and _EXCLAMATION_END.search(text, *joined[-1]):
+        lower = text[start].islower() or (
+            text[start] in "'\u2019" and text[start + 1 : start + 2] == "s"
+        )
+        if joined and lower and _EXCLAMATION_END.search(text, *joined[-1]):
             joined[-1] = (joined[-1][0], end)
         else:
             joined.append((start, end))

@@ -44,6 +44,8 @@ _TOKEN = re.compile(
     r"|(?P<w>[^\W_](?:[\w.&!'\u2019/-]*[\w!])?\.?)"
 )
 _SHORT_ASIDE = re.compile(r"\((?:[^()\s]+\s?){1,5}\)")
+# Words that open a phrase as adjectives, never as names, when a lower-case word follows.
+_NEVER_NAMES = frozenset("new recent latest former senior local further fresh early".split())
 _HEAD = 160  # characters of a sentence that hold its subject
 CLAUSE_BLOCKERS = (AUXILIARIES | SUBORDINATORS | FIRST_PERSON) | {"not", "n't", "there"}
 PRONOUN_WORDS = frozenset({*SUBJECT_PRONOUNS, *FIRST_PERSON})
@@ -129,7 +131,7 @@ class Phrases:
         found = []
         for n in range(1, len(words) - 1):
             word, nxt = words[n], words[n + 1]
-            if not word.text[:1].isupper() or nxt.start - word.end > 1:
+            if not word.text[:1].isupper() or nxt.start - word.end > 1 or not nxt.text.islower():
                 continue
             w = nxt.low
             if w in AUXILIARIES or w in REPORTING or (w.endswith("ed") and "-" not in w):
@@ -210,7 +212,11 @@ class Phrases:
         initial = self.opens_sentence(i) if initial is None else initial
         lower_first = initial and (
             low[0] in DETERMINERS
-            or (low[0] in self.common and len(words) > 1 and words[1].text[:1].islower())
+            or (
+                (low[0] in self.common or low[0] in _NEVER_NAMES)
+                and len(words) > 1
+                and words[1].text[:1].islower()
+            )
         )
         named = any(t.text[:1].isupper() or t.text[:1].isdigit() for t in words[1:]) or (
             words[0].text[:1].isupper()
@@ -265,6 +271,8 @@ def verb_like(tokens: list[Token], j: int) -> bool:
     if t.boundary:
         return False
     w = t.low
+    if t.text[:1].isupper():
+        return False  # "Mr Omar Said is…"
     if w in AUXILIARIES or w in REPORTING or w in VERB_FORMS:
         return True
     if w.endswith("ed") and "-" not in w and not t.text[:1].isupper():

@@ -222,10 +222,11 @@ class _Mentions:
 
     def _rivalled(self, pronoun: str, mention: _Mention, n: int) -> bool:
         """Whether another name that the pronoun may stand for leads a clause after `mention`."""
+        own = {word.lower() for word in mention.name.split()}
         for m in range(mention.sentence, n):
             for at, key in self.sentences[m].clause_subjects():
                 after = m > mention.sentence or at > mention.position
-                if after and key != mention.key and self.register.may_be(pronoun, key):
+                if after and key not in own and self.register.may_be(pronoun, key):
                     return True
         return False
 

@@ -106,7 +106,7 @@ class Sentence(Phrases):
         if form in NOUN_LIKE and self._noun_here(k):
             return None
         j = k
-        while j > 0 and not tokens[j - 1].boundary and tokens[j - 1].low in SKIPPABLE:
+        while j > 0 and tokens[j - 1].low in SKIPPABLE and tokens[j - 1].text.islower():
             j -= 1
         i = j
         while i > 0 and not tokens[i - 1].boundary:
@@ -176,8 +176,8 @@ class Sentence(Phrases):
         if j - i == 1 and tokens[i].low in SUBJECT_PRONOUNS:
             ends = j == len(tokens) or tokens[j].boundary
             return Frame(tokens[k].start, tokens[i].low, pronoun=True) if ends else None
-        if tokens[i].low not in DETERMINERS and not tokens[i].text[:1].isupper():
-            return None
+        if tokens[i].low not in DETERMINERS and not any(t.text[:1].isupper() for t in tokens[i:j]):
+            return None  # "said economist Jo Lamb", but not "said exposure will fall"
         phrase = self.phrase(i, j, initial=False)
         return Frame(tokens[k].start, phrase, asides=self.asides_after(j)) if phrase else None
 
@@ -270,6 +270,8 @@ class Sentence(Phrases):
             return True  # "…, he adds when asked"
         if words[0] == "that" or words[0] in SUBJECT_PRONOUNS | FIRST_PERSON:
             return True
+        if words[0] in ("of", "against", "about") and self.tokens[k].low.startswith("warn"):
+            return True  # "warned of floods"
         lead = 0
         while lead < len(words) and words[lead] in PREPOSITIONS | TIME_WORDS:
             lead += 1  # "claimed in the Observer that"
