@@ -227,6 +227,15 @@ def test_a_verb_inside_the_quotation_is_not_the_sentence_s_attribution() -> None
             "The news and weather channel said the storm had passed.",
             "the news and weather channel",
         ),
+        (
+            "In a letter to parents the head teacher said the school would close.",
+            "the head teacher",
+        ),
+        (
+            "Following the mayor's speech, lawyer Amal Reyes, who acts for the tenants, said "
+            "the rents were unfair.",
+            "lawyer Amal Reyes",
+        ),
     ],
     ids=[
         "age-and-place",
@@ -238,6 +247,8 @@ def test_a_verb_inside_the_quotation_is_not_the_sentence_s_attribution() -> None
         "named-aside",
         "two-names",
         "joined-nouns",
+        "in-a-letter",
+        "following-aside",
     ],
 )
 def test_speaker_phrases_keep_their_asides_apart(text: str, speaker: str) -> None:
@@ -256,8 +267,13 @@ def test_speaker_phrases_keep_their_asides_apart(text: str, speaker: str) -> Non
             "one elderly resident",
         ),
         ("The bridge will close in May, says the highways agency.", "the highways agency"),
+        (
+            '"We had a good year," said festival founder and director Ola Dimka.',
+            "festival founder and director Ola Dimka",
+        ),
+        ('"It will rain," said Ms Rhea Ode and added that it would be cold.', "Ms Rhea Ode"),
     ],
-    ids=["said-name-role", "said-who-clause", "says-org"],
+    ids=["said-name-role", "said-who-clause", "says-org", "role-and-role", "said-and-added"],
 )
 def test_inverted_verbs_credit_the_phrase_after_them(text: str, speaker: str) -> None:
     assert credit(text) == [speaker]

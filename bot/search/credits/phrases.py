@@ -44,6 +44,13 @@ _TOKEN = re.compile(
     r"|(?P<w>[^\W_](?:[\w.&!'\u2019/-]*[\w!])?\.?)"
 )
 _SHORT_ASIDE = re.compile(r"\((?:[^()\s]+\s?){1,5}\)")
+# Words that make "on …", "in …" before a subject a time ("on Wednesday Prime Minister X said").
+_WHEN = TIME_WORDS - PREPOSITIONS - DETERMINERS - {"first", "same", "one", "two", "three"}
+# What someone says something in: "In a statement the firm said…".
+_MEDIA = frozenset(
+    "statement report interview letter message note speech blog column article email e-mail "
+    "posting broadcast programme documentary paper website".split()
+)
 # Words that open a phrase as adjectives, never as names, when a lower-case word follows.
 _NEVER_NAMES = frozenset("new recent latest former senior local further fresh early".split())
 _HEAD = 160  # characters of a sentence that hold its subject
@@ -169,7 +176,7 @@ class Phrases:
         return tuple(found)
 
     def skip_openers(self, i: int, j: int | None = None) -> int:
-        """Skip "But", "Now", "On Wednesday" and the like at the start of a phrase."""
+        """Skip "But", "Now", "On Wednesday", "In a statement" before a phrase's subject."""
         tokens = self.tokens
         j = len(tokens) if j is None else j
         while i < j and not tokens[i].boundary and tokens[i].low in OPENERS:
@@ -178,8 +185,17 @@ class Phrases:
             n = i + 1
             while n < j and (tokens[n].low in TIME_WORDS or tokens[n].low.isdigit()):
                 n += 1
-            if n > i + 1 and n < j:
-                i = n
+            if n < j and any(t.low in _WHEN or t.low.isdigit() for t in tokens[i + 1 : n]):
+                return n  # "on Wednesday Prime Minister X said"
+            # "In a monthly report anti-virus firm X said"
+            ends = [m for m in range(i + 1, min(i + 6, j - 1)) if tokens[m].low in _MEDIA]
+            if tokens[i].low in ("in", "on") and ends:
+                n = ends[0] + 1
+                if tokens[n].low in PREPOSITIONS:  # "In a letter to parents the head said"
+                    n += 1
+                    while n < j and tokens[n].text.islower() and tokens[n].low not in DETERMINERS:
+                        n += 1
+                return n
         return i
 
     def phrase(self, i: int, j: int, initial: bool | None = None) -> str | None:

@@ -166,20 +166,33 @@ class Sentence(Phrases):
         """Read "“…,” said X" and "…, says X, head of Y": X after the verb, to a boundary."""
         tokens = self.tokens
         i = k + 1
-        j = i
-        while j < len(tokens) and not tokens[j].boundary:
-            if tokens[j].low in SUBORDINATORS | COORDINATORS | _STOP_AFTER_SPEAKER:
-                break
-            j += 1
+        j = self._speaker_end(i)
         if j == i:
             return None
         if j - i == 1 and tokens[i].low in SUBJECT_PRONOUNS:
             ends = j == len(tokens) or tokens[j].boundary
             return Frame(tokens[k].start, tokens[i].low, pronoun=True) if ends else None
-        if tokens[i].low not in DETERMINERS and not any(t.text[:1].isupper() for t in tokens[i:j]):
-            return None  # "said economist Jo Lamb", but not "said exposure will fall"
-        phrase = self.phrase(i, j, initial=False)
-        return Frame(tokens[k].start, phrase, asides=self.asides_after(j)) if phrase else None
+        ends = [j]
+        if j < len(tokens) and tokens[j].low in ("and", "&"):  # "founder and director X"
+            ends.insert(0, self._speaker_end(j + 1))
+        for end in ends:
+            # "said economist Jo Lamb", but not "said exposure will fall"
+            named = any(t.text[:1].isupper() for t in tokens[i:end])
+            if (tokens[i].low in DETERMINERS or named) and (
+                phrase := self.phrase(i, end, initial=False)
+            ):
+                return Frame(tokens[k].start, phrase, asides=self.asides_after(end))
+        return None
+
+    def _speaker_end(self, i: int) -> int:
+        """Where a speaker named after its verb ends: at a boundary, a clause, "in" or "who"."""
+        tokens = self.tokens
+        j = i
+        while j < len(tokens) and not tokens[j].boundary:
+            if tokens[j].low in SUBORDINATORS | COORDINATORS | _STOP_AFTER_SPEAKER:
+                break
+            j += 1
+        return j
 
     def _chain(self, k: int, comma: int) -> Frame | None:
         """Read "X, 32, from Wembley, said": the phrase the asides between commas belong to."""
@@ -206,6 +219,8 @@ class Sentence(Phrases):
                 continue
             if words[0].low in PREPOSITIONS or words[0].low in SUBORDINATORS:
                 continue
+            if words[0].low.endswith("ing") and words[0].low not in REPORTING:
+                continue  # "Following Mr X's announcement, …": a way in, not a speaker
             phrase = self.phrase(a, b)
             if phrase:
                 heads.append((n, a, phrase))
