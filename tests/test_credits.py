@@ -168,6 +168,9 @@ def test_reporting_verbs_in_their_tenses(verb: str) -> None:
         "The pattern of the fires suggests a single cause.",
         "Shipping firms cut their profit forecasts sharply.",
         "The council did not deny it.",
+        "Mr Tom Reyes denies three charges of fraud.",
+        "US state Ohio has sued two firms.",
+        "The Halden report: Beyond the Limits, came out in May.",
         "The mayor declined to say how much the works cost.",
     ],
     ids=[
@@ -179,6 +182,9 @@ def test_reporting_verbs_in_their_tenses(verb: str) -> None:
         "noun-forecasts",
         "negated",
         "declined-to-say",
+        "denies-charges",
+        "noun-state",
+        "noun-report",
     ],
 )
 def test_verbs_that_report_nothing_here_credit_nobody(text: str) -> None:

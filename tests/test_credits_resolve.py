@@ -123,12 +123,21 @@ def test_she_skips_a_man_named_between() -> None:
     assert credit(text) == ["Ms Dora Lind", "Mr Karl Vos", "Ms Dora Lind"]
 
 
+def test_a_firm_after_a_name_does_not_make_it_a_group() -> None:
+    text = (
+        '"We sold both shops," said Ian Hale of accountants Hale & Partners. '
+        '"It was a hard year," he said.'
+    )
+    assert credit(text) == ["Ian Hale of accountants Hale & Partners"] * 2
+
+
 def test_it_said_is_the_nearest_organisation() -> None:
     text = (
-        "Ms Hana Roe said prices were too high. The water company denied the claims. "
+        "Ms Hana Roe said prices were too high. The water company rejected her view. "
         "It said bills would fall next year."
     )
-    assert credit(text) == ["Ms Hana Roe", "the water company", "the water company"]
+    # "It" stands for the company the sentence before is about, not for the woman quoted.
+    assert credit(text) == ["Ms Hana Roe", None, "the water company"]
 
 
 def test_a_pronoun_with_nobody_compatible_is_not_guessed() -> None:

@@ -27,7 +27,7 @@ from .index import SentenceIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump whenever what the index holds or how it is computed changes
+FORMAT = 2  # bump whenever what the index holds or how it is computed changes
 CACHE_FOLDER = ".index-cache"
 # Builds of corpora this large show a progress bar on a terminal.
 PROGRESS_MIN_ARTICLES = 2000

@@ -26,7 +26,6 @@ SPEECH = _forms(
     "estimate/estimates/estimated",
     "forecast/forecasts/forecasted",
     "predict/predicts/predicted",
-    "deny/denies/denied",
 )
 # Verbs that credit their subject only when a reported clause follows ("X added that…",
 # "X admitted it was…", "…, X added.") so that "X added a second goal" or "X claimed the
@@ -50,6 +49,7 @@ CLAUSAL = _forms(
     "confirm/confirms/confirmed",
     "contend/contends/contended",
     "declare/declares/declared",
+    "deny/denies/denied",
     "emphasise/emphasises/emphasised",
     "emphasize/emphasizes/emphasized",
     "expect/expects/expected",
@@ -95,7 +95,7 @@ FIGURE_NOUNS = frozenset("figure figures number toll total count estimate cost t
 STUDY_NOUNS = frozenset(
     "study studies research report survey poll analysis review figures data statistics "
     "findings inquiry investigation audit paper census minutes document documents letter "
-    "statement records".split()
+    "statement records test tests experiment experiments".split()
 )
 # Verbs of evidence: "the study shows", "the RAD found"; but "the pattern suggests" credits
 # nobody, so their subject must be a name, a study, an organisation or a person.

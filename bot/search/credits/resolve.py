@@ -31,6 +31,7 @@ from .speakers import Sentence
 # How far back (in sentences) a pronoun looks for whom it stands for.
 PRONOUN_REACH = 8
 _WORDS = re.compile(r"[\w'\u2019-]+")
+_OF_SPLIT = re.compile(r"\s(?:of|for|at|from|with|in|on|to)\s")
 _NAMES_JOINED = re.compile(r"[A-Z]\S*\s+(?:and|&)\s+[A-Z]")
 _FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z'\u2019-]+){1,2}\b")
 _OF = frozenset("of for at from with in on to".split())
@@ -101,7 +102,7 @@ class _Register:
         if words and (
             (plural and not frame.speaker.split()[-1][:1].isupper())
             or words[0] in _PLURAL_FIRST
-            or _NAMES_JOINED.search(frame.speaker)
+            or _NAMES_JOINED.search(_OF_SPLIT.split(frame.speaker, maxsplit=1)[0])
         ):
             self.groups.add(key)
 

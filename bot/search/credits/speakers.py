@@ -130,10 +130,11 @@ class Sentence(Phrases):
             frame = self._inverted(k) if form in INVERTIBLE else None
             if frame is None and tokens[i - 1].text[0] in ",\u2014\u2013-":
                 frame = self._chain(k, i - 1)
+        evidence = frame is not None and form in EVIDENTIAL and not frame.pronoun
+        if evidence and not _may_speak(frame.speaker):
+            return None  # "the pattern suggests", "the comprehensive test revealed"
         if frame is None or form in SPEECH or form in FIGURE_VERBS:
             return frame
-        if form in EVIDENTIAL and not frame.pronoun and not _may_speak(frame.speaker):
-            return None
         if (frame.pronoun or not _is_study(frame.speaker)) and not self._reported_clause(k):
             return None
         return frame
@@ -249,6 +250,12 @@ class Sentence(Phrases):
                 return True  # "the ministers' comments"
             if prev.text[:1].islower() and prev.low not in _SPEAKING_NOUNS | SUBJECT_PRONOUNS:
                 return True  # "profit forecasts", but "the study shows"
+            if not tokens[k].low.endswith("s") and prev.text[:1].isupper():
+                # "US state Texas", "the Analysys report": a name, not a plural subject
+                before = tokens[k - 2].low if k > 1 else ""
+                plural = prev.low.endswith("s") and not prev.text.isupper()
+                if not plural or before in DETERMINERS:
+                    return True
         nxt = tokens[k + 1] if k + 1 < len(tokens) else None
         return (
             nxt is not None
