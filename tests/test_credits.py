@@ -226,6 +226,10 @@ def test_a_verb_inside_the_quotation_is_not_the_sentence_s_attribution() -> None
             "Norway-based group Fjordlift",
         ),
         (
+            "The town's deputy mayor, Rosa Albin, said: \u201cThe fair is back.\u201d",
+            "Rosa Albin",
+        ),
+        (
             "Thornbury Bank and Castle Credit, the two lenders, have said rates will rise.",
             "Thornbury Bank and Castle Credit",
         ),
@@ -251,6 +255,7 @@ def test_a_verb_inside_the_quotation_is_not_the_sentence_s_attribution() -> None
         "possessive-role",
         "time-before-name",
         "named-aside",
+        "role-then-name",
         "two-names",
         "joined-nouns",
         "in-a-letter",

@@ -140,6 +140,14 @@ def test_it_said_is_the_nearest_organisation() -> None:
     assert credit(text) == ["Ms Hana Roe", None, "the water company"]
 
 
+def test_it_is_not_guessed_for_a_name_that_may_be_a_person() -> None:
+    text = (
+        "The ministry said exports rose. Tellwick said sales were flat. "
+        '"Winter was hard," it added.'
+    )
+    assert credit(text) == ["the ministry", "Tellwick", None]
+
+
 def test_a_pronoun_with_nobody_compatible_is_not_guessed() -> None:
     text = "The harbour froze overnight. He said the boats were safe."
     assert credit(text) == [None, None]

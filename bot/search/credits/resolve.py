@@ -113,9 +113,9 @@ class _Register:
         organisation = key in self.organisations and not person
         group = key in self.groups
         if pronoun == "it":
-            return organisation and not group
+            return (organisation and not group) or (None if not (person or group) else False)
         if pronoun == "they":
-            return group or organisation
+            return group or organisation or (None if not person else False)
         if organisation or group:
             return False
         sex = self.sexes.get(key, "")
