@@ -241,6 +241,7 @@ def test_a_verb_inside_the_quotation_is_not_the_sentence_s_attribution() -> None
             "In a letter to parents the head teacher said the school would close.",
             "the head teacher",
         ),
+        ("Earlier this week the dockers announced they would strike.", "the dockers"),
         (
             "Following the mayor's speech, lawyer Amal Reyes, who acts for the tenants, said "
             "the rents were unfair.",
@@ -259,6 +260,7 @@ def test_a_verb_inside_the_quotation_is_not_the_sentence_s_attribution() -> None
         "two-names",
         "joined-nouns",
         "in-a-letter",
+        "this-week",
         "following-aside",
     ],
 )
@@ -283,8 +285,16 @@ def test_speaker_phrases_keep_their_asides_apart(text: str, speaker: str) -> Non
             "festival founder and director Ola Dimka",
         ),
         ('"It will rain," said Ms Rhea Ode and added that it would be cold.', "Ms Rhea Ode"),
+        ("Her deputy, Tom Ash, argued a change of plan was needed.", "Tom Ash"),
     ],
-    ids=["said-name-role", "said-who-clause", "says-org", "role-and-role", "said-and-added"],
+    ids=[
+        "said-name-role",
+        "said-who-clause",
+        "says-org",
+        "role-and-role",
+        "said-and-added",
+        "not-inverted",
+    ],
 )
 def test_inverted_verbs_credit_the_phrase_after_them(text: str, speaker: str) -> None:
     assert credit(text) == [speaker]

@@ -181,6 +181,11 @@ class Phrases:
         j = len(tokens) if j is None else j
         while i < j and not tokens[i].boundary and tokens[i].low in OPENERS:
             i += 1
+        n = i  # "this week the Tories said", "last month Ms X said"
+        while n < j and tokens[n].low in _WHEN | {"this", "that", "last", "next"}:
+            n += 1
+        if i < n < j and any(tokens[m].low in _WHEN for m in range(i, n)):
+            i = n
         if i < j and tokens[i].low in PREPOSITIONS and tokens[i].low in TIME_WORDS:
             n = i + 1
             while n < j and (tokens[n].low in TIME_WORDS or tokens[n].low.isdigit()):

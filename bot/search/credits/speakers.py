@@ -50,6 +50,7 @@ from .phrases import (
     has_verb,
     is_name,
     is_role,
+    verb_like,
 )
 
 _VERB_WORDS = frozenset({*REPORTING, *FIGURE_VERBS})
@@ -180,11 +181,26 @@ class Sentence(Phrases):
         for end in ends:
             # "said economist Jo Lamb", but not "said exposure will fall"
             named = any(t.text[:1].isupper() for t in tokens[i:end])
-            if (tokens[i].low in DETERMINERS or named) and (
-                phrase := self.phrase(i, end, initial=False)
-            ):
+            if not (tokens[i].low in DETERMINERS or named) or self._clause_follows(end):
+                continue  # "argued a change in direction was needed"
+            if phrase := self.phrase(i, end, initial=False):
                 return Frame(tokens[k].start, phrase, asides=self.asides_after(end))
         return None
+
+    def _clause_follows(self, j: int) -> bool:
+        """Whether the phrase after an inverted verb runs on into a verb: no speaker then.
+
+        "said one resident who watched" and "said Ms X and added" end the phrase with a clause
+        of its own; "argued a change in direction was needed" does not.
+        """
+        tokens = self.tokens
+        if j < len(tokens) and tokens[j].low in SUBORDINATORS | COORDINATORS:
+            return False
+        while j < len(tokens) and not tokens[j].boundary:
+            if tokens[j].text.islower() and (tokens[j].low in AUXILIARIES or verb_like(tokens, j)):
+                return True
+            j += 1
+        return False
 
     def _speaker_end(self, i: int) -> int:
         """Where a speaker named after its verb ends: at a boundary, a clause, "in" or "who"."""
