@@ -259,10 +259,29 @@ class _Common:
         if not isinstance(word, str) or not word.isalpha():
             return False
         if word not in self.known:
-            lower = len(re.findall(r"(?<![\w'\u2019-])" + word + r"\b", self.body))
-            capital = re.findall(r"(?<=[a-z,] )" + word.capitalize() + r"\b", self.body)
-            self.known[word] = lower > len(capital)
+            self.known[word] = self._count(word, _starts_word) > self._count(
+                word.capitalize(), _mid_sentence
+            )
         return self.known[word]
+
+    def _count(self, word: str, fits: Callable[[str, int], bool]) -> int:
+        """Occurrences of `word` as a whole word where `fits(body, offset)`."""
+        body, count, at = self.body, 0, self.body.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if fits(body, at) and (end == len(body) or not body[end].isalnum()):
+                count += 1
+            at = body.find(word, end)
+        return count
+
+
+def _starts_word(body: str, at: int) -> bool:
+    return at == 0 or not (body[at - 1].isalnum() or body[at - 1] in "'\u2019-")
+
+
+def _mid_sentence(body: str, at: int) -> bool:
+    """After a lower-case word or a comma and a space: "…visited New York"."""
+    return at >= 2 and body[at - 1] == " " and (body[at - 2].islower() or body[at - 2] == ",")
 
 
 def _surnames(body: str) -> frozenset[str]:
