@@ -46,6 +46,20 @@ def squad(path: Path) -> Path:
     return path
 
 
+def quality(*args: str) -> subprocess.CompletedProcess:
+    """Run bench/quality.py with `args`; it must succeed."""
+    done = subprocess.run(
+        [sys.executable, "bench/quality.py", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def test_quality_benchmark_runs_and_scores(tmp_path: Path) -> None:
     trec = tmp_path / "trec.jsonl"
     trec.write_text(
@@ -61,21 +75,7 @@ def test_quality_benchmark_runs_and_scores(tmp_path: Path) -> None:
         )
         + "\n"
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "bench/quality.py",
-            str(squad(tmp_path / "squad.json.gz")),
-            "--trecqa",
-            str(trec),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = quality(str(squad(tmp_path / "squad.json.gz")), "--trecqa", str(trec))
     row = next(line for line in done.stdout.splitlines() if "briefing bot," in line)
     assert row.split("|")[3].strip() == "1.0000"  # P@1 on questions made to be easy
     assert "| briefing bot | 1 | 1.000 | 1.000 |" in done.stdout
@@ -119,15 +119,7 @@ def test_quality_benchmark_scores_credits(tmp_path: Path) -> None:
         + "\n",
         encoding="utf-8",
     )
-    done = subprocess.run(
-        [sys.executable, "bench/quality.py", "--attribution", str(labels), "--bbc", str(archive)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = quality("--attribution", str(labels), "--bbc", str(archive))
     assert (
         "  overall      6/6 = 1.000; wrong credits 0, missed 0; citation misattributions 0/6"
         in (done.stdout)
