@@ -171,6 +171,8 @@ def test_reporting_verbs_in_their_tenses(verb: str) -> None:
         "Mr Tom Reyes denies three charges of fraud.",
         "US state Ohio has sued two firms.",
         "The Halden report: Beyond the Limits, came out in May.",
+        "Let's hope the rain stops.",
+        "The big change predicted for next year is cheaper fuel.",
         "The mayor declined to say how much the works cost.",
     ],
     ids=[
@@ -185,6 +187,8 @@ def test_reporting_verbs_in_their_tenses(verb: str) -> None:
         "denies-charges",
         "noun-state",
         "noun-report",
+        "lets-hope",
+        "predicted-for",
     ],
 )
 def test_verbs_that_report_nothing_here_credit_nobody(text: str) -> None:
@@ -229,6 +233,7 @@ def test_a_verb_inside_the_quotation_is_not_the_sentence_s_attribution() -> None
             "The town's deputy mayor, Rosa Albin, said: \u201cThe fair is back.\u201d",
             "Rosa Albin",
         ),
+        ("Housing Minister, Ivo Lang MP, said rents would be capped.", "Ivo Lang MP"),
         (
             "Thornbury Bank and Castle Credit, the two lenders, have said rates will rise.",
             "Thornbury Bank and Castle Credit",
@@ -257,6 +262,7 @@ def test_a_verb_inside_the_quotation_is_not_the_sentence_s_attribution() -> None
         "time-before-name",
         "named-aside",
         "role-then-name",
+        "capitalised-role-then-name",
         "two-names",
         "joined-nouns",
         "in-a-letter",

@@ -148,6 +148,14 @@ def test_it_is_not_guessed_for_a_name_that_may_be_a_person() -> None:
     assert credit(text) == ["the ministry", "Tellwick", None]
 
 
+def test_he_is_not_a_thing_with_capitals_in_its_name() -> None:
+    text = (
+        "The band won with their second album Night Train. Their album Night Train sold well. "
+        '"We love it," he said.'
+    )
+    assert credit(text) == [None, None, None]
+
+
 def test_a_pronoun_with_nobody_compatible_is_not_guessed() -> None:
     text = "The harbour froze overnight. He said the boats were safe."
     assert credit(text) == [None, None]

@@ -114,7 +114,7 @@ SKIPPABLE = frozenset(
 # "he was told", "declined to say", "did not say").
 PASSIVE = frozenset("is are was were be been being am to not never n't".split())
 # A verb followed by one of these is a participle ("said to be", "told to leave").
-NOT_AFTER_VERB = frozenset({"to", "by"})
+NOT_AFTER_VERB = frozenset({"to", "by", "for"})  # "the trend predicted for this year"
 AUXILIARIES = frozenset(
     "is are was were be been am will would can could should shall may might must has have had "
     "do does did 's 're 'd".split()

@@ -58,7 +58,7 @@ CLAUSE_BLOCKERS = (AUXILIARIES | SUBORDINATORS | FIRST_PERSON) | {"not", "n't", 
 PRONOUN_WORDS = frozenset({*SUBJECT_PRONOUNS, *FIRST_PERSON})
 _NUMBER = re.compile(r"\d[\d.,]*%?$")
 _TRAILING_TIME = frozenset({"on", "in", "at", "last", "this", "earlier", "next"})
-_CONTRACTED = frozenset("it he she that there what here who where".split())
+_CONTRACTED = frozenset("it he she that there what here who where let".split())
 _POSSESSIVES = frozenset({"its", "his", "her", "their"})
 
 

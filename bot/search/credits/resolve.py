@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 
-from .lexicon import GENDERED, ORGANISATIONS, PLURAL_PEOPLE, ROLES, TITLES
+from .lexicon import GENDERED, NAME_PARTICLES, ORGANISATIONS, PLURAL_PEOPLE, ROLES, TITLES
 from .phrases import Frame, name_key
 from .quotes import Quotes, flatten, narration, read_quotes
 from .speakers import Sentence
@@ -121,8 +121,11 @@ class _Register:
         sex = self.sexes.get(key, "")
         if sex and sex != ("m" if pronoun == "he" else "f"):
             return False
-        capitals = sum(w[:1].isupper() for w in mention.name.split())
-        if person or mention.framed or capitals >= 2 or key in self.surnames:
+        words = mention.name.split()
+        # "Hazel Gilbert" may be a person; "their double CD album Speakerboxxx" may not.
+        full_name = len(words) >= 2 and all(w[:1].isupper() or w in NAME_PARTICLES for w in words)
+        surname = len(words) == 1 and key in self.surnames  # "Mutu", after "Adrian Mutu"
+        if person or mention.framed or full_name or surname:
             return True
         return None  # "Reuters beat forecasts. He said…": a person, or a firm?
 

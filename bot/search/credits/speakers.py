@@ -39,7 +39,6 @@ from .lexicon import (
     SUBJECT_PRONOUNS,
     SUBORDINATORS,
     TIME_WORDS,
-    TITLES,
 )
 from .phrases import (
     CLAUSE_BLOCKERS,
@@ -246,11 +245,16 @@ class Sentence(Phrases):
             return None
         named = [h for h in heads if self.named(h[2], self.opens_sentence(h[1]))]
         n, _, phrase = (named or heads)[0]
+
         # "Hollywood's honorary mayor, Jo Grant, said": the name, rather than the role
-        names = [h for h in named if is_name(tokens[h[1] : segments[h[0]][1]])]
-        roles = ROLES | TITLES.keys()
-        role = any(_POSSESSIVE.sub("", w.lower()) in roles for w in phrase.split())
-        if names and role and not is_name(tokens[segments[n][0] : segments[n][1]]):
+        names = [
+            h
+            for h in named
+            if len(h[2].split()) > 1
+            and is_name(tokens[h[1] : segments[h[0]][1]])
+            and not _has_role(h[2])
+        ]
+        if names and _has_role(phrase):  # "Scottish Finance Minister, Tom McCabe MSP, said"
             n, _, phrase = names[0]
         asides = tuple(self.text[a:b].strip() for a, b in _spans(tokens, segments[n + 1 :]))
         return Frame(tokens[k].start, phrase, after=self._after(k), asides=asides)
@@ -358,6 +362,11 @@ def _ends_phrase(tokens: list[Token], j: int) -> bool:
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
 _SPEAKING_NOUNS = STUDY_NOUNS | ROLES | PLURAL_PEOPLE | ORGANISATIONS | SKIPPABLE
 _AFTER_NAME = frozenset("up down around nearly almost more less just only some".split())
+
+
+def _has_role(phrase: str) -> bool:
+    """Whether a phrase names a role: "Hollywood's honorary mayor", "Finance Minister"."""
+    return any(_POSSESSIVE.sub("", w.lower()) in ROLES for w in phrase.split())
 
 
 def _may_speak(phrase: str) -> bool:
