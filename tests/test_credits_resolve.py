@@ -107,6 +107,11 @@ def test_he_said_is_the_nearest_man_not_the_last_speaker() -> None:
     assert credit(text) == ["Anna Kowal", None, "Goalkeeper Ben Tate"]
 
 
+def test_whom_a_sentence_is_about_leaves_its_adverbs_out() -> None:
+    text = "Mr Ray Tull also outlined a plan for new ferries. It would cost millions, he said."
+    assert credit(text) == [None, "Mr Ray Tull"]
+
+
 def test_he_can_be_whom_the_sentence_before_was_about() -> None:
     text = (
         "Home Secretary Jan Ross told the BBC the camp would close. Mr Omar Said is the first "

@@ -29,6 +29,7 @@ from .lexicon import (
     QUANTITIES,
     REPORTING,
     ROLES,
+    SKIPPABLE,
     STUDY_NOUNS,
     SUBJECT_PRONOUNS,
     SUBORDINATORS,
@@ -123,7 +124,10 @@ class Phrases:
             return None
         if tokens[j].boundary and tokens[j].text[0] not in ",\u2014\u2013-":
             return None
-        phrase = self.phrase(i, j)
+        end = j
+        while end > i + 1 and tokens[end - 1].low in SKIPPABLE and tokens[end - 1].text.islower():
+            end -= 1  # "Mr Kennedy also outlined…"
+        phrase = self.phrase(i, end)
         if phrase is None:
             return None
         asides = self.asides_after(j) if tokens[j].boundary else ()
