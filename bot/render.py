@@ -15,6 +15,7 @@ from .search.text import tokenize
 TELEGRAM_TEXT_LIMIT = 4096  # MessageLimit.MAX_TEXT_LENGTH; the core does not import telegram
 ELLIPSIS = "\u2026"
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
+OWN_VOICE = "the article's own words"
 _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\d[\d,.]*\d|[^\W_]+(?:['\u2019.-][^\W_]+)*")
 
 
@@ -24,15 +25,13 @@ def article_label(article: Article) -> str:
     return f"{article.title} ({extra})" if extra else article.title
 
 
-def credits(passage: Passage) -> str:
-    """Whom the passage is credited to: `X`, `X and Y`, `X, Y and Z`."""
-    names = passage.sources
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def citation_text(passage: Passage) -> str:
-    """`according to X · Title (Outlet, date), paragraph N · URL` in plain text."""
-    parts = [f"according to {credits(passage)}"] if passage.sources else []
+    """`according to X · Title (Outlet, date), paragraph N · URL` in plain text.
+
+    X is whom the article credits for the matched sentence; a sentence in the article's own
+    voice names nobody. Other credits in the passage are told apart by `sentence_credits`.
+    """
+    parts = [f"according to {passage.source}"] if passage.source else []
     parts.append(f"{article_label(passage.article)}, paragraph {passage.paragraph}")
     if passage.article.url:
         parts.append(passage.article.url)
@@ -42,9 +41,58 @@ def citation_text(passage: Passage) -> str:
 def citation_html(passage: Passage) -> str:
     """The citation as Telegram HTML, the title linked to the article when it has a URL."""
     where = f"{_label_html(passage.article)}, paragraph {passage.paragraph}"
-    if passage.sources:
-        return f"according to {html.escape(credits(passage))} \u00b7 {where}"
+    if passage.source:
+        return f"according to {html.escape(passage.source)} \u00b7 {where}"
     return where
+
+
+def sentence_credits(passage: Passage) -> str:
+    """Whose each sentence of the passage is, when they are not all the matched one's; else "".
+
+    `Sentence 1: the article's own words · sentences 2–3: according to X`, in plain text. The
+    citation speaks for the matched sentence only; this line keeps a neighbour's credit off a
+    sentence the article says in its own voice, and the other way round.
+    """
+    credits = passage.credits
+    if all(credit == passage.source for credit in credits):
+        return ""
+    line = " \u00b7 ".join(
+        f"{label}: {f'according to {credit}' if credit else OWN_VOICE}"
+        for label, credit in _runs(credits)
+    )
+    return line[0].upper() + line[1:]
+
+
+def paragraph_sources(credits: Sequence[str | None]) -> list[str]:
+    """Whom a paragraph's sentences are credited to, with which: `X (sentences 2–3)`."""
+    numbers: dict[str, list[int]] = {}
+    for number, credit in enumerate(credits, start=1):
+        if credit:
+            numbers.setdefault(credit, []).append(number)
+    return [f"{credit} ({_sentences(found)})" for credit, found in numbers.items()]
+
+
+def _runs(credits: Sequence[str | None]) -> list[tuple[str, str | None]]:
+    """Consecutive sentences with the same credit: ("sentence 1", X), ("sentences 2–3", None)."""
+    runs: list[tuple[list[int], str | None]] = []
+    for number, credit in enumerate(credits, start=1):
+        if runs and runs[-1][1] == credit:
+            runs[-1][0].append(number)
+        else:
+            runs.append(([number], credit))
+    return [(_sentences(numbers), credit) for numbers, credit in runs]
+
+
+def _sentences(numbers: list[int]) -> str:
+    """`sentence 2`, `sentences 2–3`, `sentences 1, 4–5` for sentence numbers in order."""
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and spans[-1][1] == number - 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    listed = ", ".join(str(a) if a == b else f"{a}\u2013{b}" for a, b in spans)
+    return f"sentence {listed}" if len(numbers) == 1 else f"sentences {listed}"
 
 
 def highlight(text: str, terms: frozenset[str], mark: Callable[[str], str]) -> list[str]:
@@ -102,6 +150,15 @@ def render_text(
             break_on_hyphens=False,
             break_long_words=False,
         )
+        if each := sentence_credits(passage):
+            cite += textwrap.wrap(
+                each,
+                width=width,
+                initial_indent=indent + "  ",
+                subsequent_indent=indent + "  ",
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
         if explain:
             cite.append(indent + signals_text(passage))
         blocks.append("\n".join(lines + cite))
@@ -141,7 +198,7 @@ def passage_html(passage: Passage, terms: frozenset[str] = frozenset(), number: 
         )
     )
     prefix = f"<b>{number}.</b> " if number else ""
-    return f"<blockquote>{prefix}{marked}</blockquote>\n\u2014 {citation_html(passage)}"
+    return f"<blockquote>{prefix}{marked}</blockquote>{_cite_html(passage)}"
 
 
 def paragraph_html(
@@ -189,6 +246,10 @@ def answer_json(answer: Answer) -> dict:
                 "source": passage.source,
                 "sources": list(passage.sources),
                 "citation": citation_text(passage),
+                "sentences": [
+                    {"text": s.text, "start": s.start, "end": s.end, "source": s.source}
+                    for s in passage.sentences
+                ],
             }
         )
     return {
@@ -204,10 +265,16 @@ def _passage_html(passage: Passage, answer: Answer, limit: int) -> str:
     if _length(block) <= limit:
         return block
     # One passage longer than a message: quote as much as fits, and say it was cut.
-    cite = f"\n\u2014 {citation_html(passage)}"
+    cite = _cite_html(passage)
     room = limit - _length(cite) - len("<blockquote><b>99.</b> </blockquote>") - 1
     number = passage.rank
     return f"<blockquote><b>{number}.</b> {_cut(passage.text, room)}</blockquote>{cite}"
+
+
+def _cite_html(passage: Passage) -> str:
+    """The lines under a quoted passage: its citation, and whose each sentence is if mixed."""
+    each = sentence_credits(passage)
+    return f"\n\u2014 {citation_html(passage)}" + (f"\n<i>{html.escape(each)}</i>" if each else "")
 
 
 def _cut(text: str, room: int) -> str:

@@ -14,8 +14,8 @@ import numpy as np
 
 from ..config import SearchParams
 from .bm25 import Bm25, Bm25Params, concatenated_ranges
-from .cite import quote_openings
 from .corpus import Article, Corpus
+from .credits import quote_openings
 from .keys import borrowed_keys_of, pair_keys_of
 from .sentences import SentenceSplitter, leans_on_previous
 from .text import NUMBER_BIT, NUMBER_KEY, WHEN_BIT, WHEN_KEY, analyse_texts

@@ -14,8 +14,8 @@ import numpy as np
 from ..config import SearchParams
 from . import build
 from .bm25 import Bm25, top_k
-from .cite import attribute
 from .corpus import Article, Corpus
+from .credits import attribute
 from .fusion import covered, evidence, fuse
 from .keys import borrowed_key
 from .query import Query
@@ -202,7 +202,7 @@ class SentenceIndex:
         )
 
     def _credit_article(self, a: int) -> list[str | None]:
-        """Whom the article credits for each of its sentences (see `cite.attribute`)."""
+        """Whom the article credits for each of its sentences (see `credits.attribute`)."""
         first = int(self._first_of_article[a])
         last = int(self._first_of_article[a + 1]) if a + 1 < len(self.articles) else len(self)
         spans = [

@@ -29,7 +29,7 @@ from .semantic import TEMPLATE, Semantic, Vectors, build_vectors
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump whenever what the index holds or how it is computed changes
+FORMAT = 2  # bump whenever what the index holds or how it is computed changes
 CACHE_FOLDER = ".index-cache"
 # Builds of corpora this large, and encodings of this many sentences, show a progress bar on a
 # terminal.

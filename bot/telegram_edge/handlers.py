@@ -36,7 +36,13 @@ from telegram.ext import (
 )
 
 from ..reload import Edition
-from ..render import citation_text, paragraph_html, passage_html, render_html
+from ..render import (
+    citation_text,
+    paragraph_html,
+    paragraph_sources,
+    passage_html,
+    render_html,
+)
 from ..search.answer import Answer
 from ..search.corpus import newest_first
 from . import access, buttons, texts
@@ -309,11 +315,9 @@ async def _press(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> st
         if not 1 <= (pressed.paragraph or 0) <= len(article.paragraphs):
             return texts.UNKNOWN_BUTTON
         credited = [
-            s.source
-            for s in index.sentences_of(article)
-            if s.paragraph == pressed.paragraph and s.source
+            s.source for s in index.sentences_of(article) if s.paragraph == pressed.paragraph
         ]
-        text = paragraph_html(article, pressed.paragraph, list(dict.fromkeys(credited)))
+        text = paragraph_html(article, pressed.paragraph, paragraph_sources(credited))
         back = buttons.back_keyboard(pressed)
         await _ignore_unmodified(message.edit_text(text, reply_markup=back))
         return None
