@@ -44,7 +44,7 @@ test: lint $(if $(filter 1,$(SKIP_E2E)),,e2e-tools)
 # every catalog (then translate what is new; tests/test_i18n.py fails while one is missing).
 messages: install-test
 	$(BIN)/pybabel extract --no-location --omit-header -k N_ -k NP_:1,2 -o bot/locale/bot.pot bot
-	$(BIN)/pybabel update --no-location --omit-header -i bot/locale/bot.pot -d bot/locale -D bot
+	$(BIN)/pybabel update -i bot/locale/bot.pot -d bot/locale -D bot --width 99
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

@@ -1,9 +1,11 @@
 """Answer quality: ReQA-style sentence retrieval on SQuAD v1.1 dev, TrecQA, WikiQA, the news
-paraphrase set and the off-topic rate; lexical and fused with the semantic stage side by side.
+paraphrase set and the off-topic rate, lexical and fused with the semantic stage side by side;
+source credits on labelled news sentences.
 
     python bench/quality.py ../shared/data/squad_v1.1_dev.json.gz \\
         --trecqa ../shared/data/trecqa_test.jsonl --wikiqa ../shared/data/wikiqa_test.jsonl \\
         --news ../shared/eval/news_paraphrase_dev.jsonl --bbc ../shared/data/bbc_news_2225.jsonl \\
+        --attribution ../shared/eval/attribution_dev.jsonl \\
         --model ../shared/models/all-MiniLM-L6-v2-onnx
     python bench/quality.py --xquad ../shared/data/xquad      # 12 languages
 
@@ -17,7 +19,9 @@ Every SQuAD dev article becomes an article of a corpus built with the project's 
 splitting and indexing code; every question is asked against the whole pool of sentences. A
 question is answered at rank r when the r-th hit's sentence holds one of its answers'
 `answer_start` offsets (ReQA, Ahmad et al. 2019). The data is read from the path given and never
-copied into the repository.
+copied into the repository. With `--attribution` (and `--bbc`, the archive its articles come
+from) the labelled sentences' credits and citations are scored (see `bench/attribution.py`);
+without the SQuAD file only that runs.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from nltk.stem.porter import PorterStemmer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.attribution import attribution  # noqa: E402
 from bot.config import SearchParams  # noqa: E402
 from bot.search.answer import answer  # noqa: E402
 from bot.search.bm25 import Bm25, Bm25Params  # noqa: E402
@@ -407,7 +412,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trecqa", type=Path, help="trecqa_test.jsonl (optional)")
     parser.add_argument("--wikiqa", type=Path, help="wikiqa_test.jsonl (optional)")
     parser.add_argument("--news", type=Path, help="news_paraphrase_dev.jsonl (needs --bbc)")
-    parser.add_argument("--bbc", type=Path, help="bbc_news_2225.jsonl, for --news")
     parser.add_argument(
         "--model",
         type=Path,
@@ -429,11 +433,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--every", type=int, default=1, help="use every Nth question (quick runs)")
     parser.add_argument("--quick", action="store_true", help="only the bot on the full pool")
+    parser.add_argument(
+        "--attribution", type=Path, help="labelled sentences (attribution_dev.jsonl)"
+    )
+    parser.add_argument(
+        "--bbc", type=Path, help="bbc_news_2225.jsonl: the articles of --news and --attribution"
+    )
     args = parser.parse_args(argv)
+    if args.squad is None and args.attribution is None:
+        parser.error("give the SQuAD file, or --attribution with --bbc")
+    if args.attribution and not args.bbc:
+        parser.error("--attribution needs --bbc, the archive of its articles")
     params = parse_overrides(args.set)
     started = time.perf_counter()
     encoder = None if args.lexical or args.model is None else Encoder(args.model, args.model_file)
     vectors = Vectors(encoder) if encoder else None
+    if args.attribution:
+        print("\n".join(attribution(args.attribution, args.bbc, params)), flush=True)
+        if args.squad is None:
+            print(f"\n({time.perf_counter() - started:.0f} s)")
+            return 0
+        print()
 
     print(f"search parameters: {dataclasses.asdict(params)}")
     print(f"semantic model: {encoder.path if encoder else 'none (lexical rows only)'}\n")

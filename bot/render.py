@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
-from .i18n import ENGLISH, N_, Translator
+from .i18n import ENGLISH, N_, NP_, Translator
 from .search.answer import Answer, Passage
 from .search.corpus import Article
 from .search.languages import analyser
@@ -20,6 +20,8 @@ ACCORDING_TO = N_("according to {sources}")
 PARAGRAPH = N_("{title}, paragraph {number}")
 IN_LANGUAGE = N_("in {language}")
 SOURCES_IN_PARAGRAPH = N_("Sources in this paragraph: {sources}")
+OWN_VOICE = N_("the article's own words")
+SENTENCES = NP_("sentence {numbers}", "sentences {numbers}")
 
 
 def article_label(article: Article) -> str:
@@ -28,19 +30,16 @@ def article_label(article: Article) -> str:
     return f"{article.title} ({extra})" if extra else article.title
 
 
-def credits(passage: Passage, tr: Translator = ENGLISH) -> str:
-    """Whom the passage is credited to: `X`, `X and Y`, `X, Y and Z`."""
-    return tr.listed(passage.sources)
-
-
 def citation_text(passage: Passage, tr: Translator = ENGLISH, language: bool = False) -> str:
     """`according to X · Title (Outlet, date), paragraph N · URL` in plain text.
 
+    X is whom the article credits for the matched sentence; a sentence in the article's own
+    voice names nobody. Other credits in the passage are told apart by `sentence_credits`.
     With `language`, the passage's language leads ("in Russian · …").
     """
     parts = [tr(IN_LANGUAGE, language=tr.language_name(passage.language))] if language else []
-    if passage.sources:
-        parts.append(tr(ACCORDING_TO, sources=credits(passage, tr)))
+    if passage.source:
+        parts.append(tr(ACCORDING_TO, sources=passage.source))
     label = article_label(passage.article)
     parts.append(tr(PARAGRAPH, title=label, number=passage.paragraph))
     if passage.article.url:
@@ -51,10 +50,59 @@ def citation_text(passage: Passage, tr: Translator = ENGLISH, language: bool = F
 def citation_html(passage: Passage, tr: Translator = ENGLISH, language: bool = False) -> str:
     """The citation as Telegram HTML, the title linked to the article when it has a URL."""
     parts = [tr.html(IN_LANGUAGE, language=tr.language_name(passage.language))] if language else []
-    if passage.sources:
-        parts.append(tr.html(ACCORDING_TO, sources=html.escape(credits(passage, tr))))
+    if passage.source:
+        parts.append(tr.html(ACCORDING_TO, sources=html.escape(passage.source)))
     parts.append(tr.html(PARAGRAPH, title=_label_html(passage.article), number=passage.paragraph))
     return " \u00b7 ".join(parts)
+
+
+def sentence_credits(passage: Passage, tr: Translator = ENGLISH) -> str:
+    """Whose each sentence of the passage is, when they are not all the matched one's; else "".
+
+    `Sentence 1: the article's own words · sentences 2–3: according to X`, in plain text. The
+    citation speaks for the matched sentence only; this line keeps a neighbour's credit off a
+    sentence the article says in its own voice, and the other way round.
+    """
+    credits = passage.credits
+    if all(credit == passage.source for credit in credits):
+        return ""
+    line = " \u00b7 ".join(
+        f"{label}: {tr(ACCORDING_TO, sources=credit) if credit else tr(OWN_VOICE)}"
+        for label, credit in _runs(credits, tr)
+    )
+    return line[0].upper() + line[1:]
+
+
+def paragraph_sources(credits: Sequence[str | None], tr: Translator = ENGLISH) -> list[str]:
+    """Whom a paragraph's sentences are credited to, with which: `X (sentences 2–3)`."""
+    numbers: dict[str, list[int]] = {}
+    for number, credit in enumerate(credits, start=1):
+        if credit:
+            numbers.setdefault(credit, []).append(number)
+    return [f"{credit} ({_sentences(found, tr)})" for credit, found in numbers.items()]
+
+
+def _runs(credits: Sequence[str | None], tr: Translator) -> list[tuple[str, str | None]]:
+    """Consecutive sentences with the same credit: ("sentence 1", X), ("sentences 2–3", None)."""
+    runs: list[tuple[list[int], str | None]] = []
+    for number, credit in enumerate(credits, start=1):
+        if runs and runs[-1][1] == credit:
+            runs[-1][0].append(number)
+        else:
+            runs.append(([number], credit))
+    return [(_sentences(numbers, tr), credit) for numbers, credit in runs]
+
+
+def _sentences(numbers: list[int], tr: Translator) -> str:
+    """`sentence 2`, `sentences 2–3`, `sentences 1, 4–5` for sentence numbers in order."""
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and spans[-1][1] == number - 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    listed = ", ".join(str(a) if a == b else f"{a}\u2013{b}" for a, b in spans)
+    return tr.plural(*SENTENCES, len(numbers), numbers=listed)
 
 
 def highlight(
@@ -128,6 +176,15 @@ def render_text(
             break_on_hyphens=False,
             break_long_words=False,
         )
+        if each := sentence_credits(passage, tr):
+            cite += textwrap.wrap(
+                each,
+                width=width,
+                initial_indent=indent + "  ",
+                subsequent_indent=indent + "  ",
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
         if explain:
             cite.append(indent + signals_text(passage))
         blocks.append("\n".join(lines + cite))
@@ -183,8 +240,7 @@ def passage_html(
         )
     )
     prefix = f"<b>{number}.</b> " if number else ""
-    cite = tr.lines(f"\u2014 {citation_html(passage, tr, language)}")
-    return f"<blockquote>{prefix}{marked}</blockquote>\n{cite}"
+    return f"<blockquote>{prefix}{marked}</blockquote>{_cite_html(passage, tr, language)}"
 
 
 def paragraph_html(
@@ -236,6 +292,10 @@ def answer_json(answer: Answer, tr: Translator = ENGLISH) -> dict:
                 "source": passage.source,
                 "sources": list(passage.sources),
                 "citation": citation_text(passage, tr, answer.elsewhere),
+                "sentences": [
+                    {"text": s.text, "start": s.start, "end": s.end, "source": s.source}
+                    for s in passage.sentences
+                ],
             }
         )
     return {
@@ -252,10 +312,19 @@ def _passage_html(passage: Passage, answer: Answer, limit: int, tr: Translator) 
     if _length(block) <= limit:
         return block
     # One passage longer than a message: quote as much as fits, and say it was cut.
-    cite = "\n" + tr.lines(f"\u2014 {citation_html(passage, tr, answer.elsewhere)}")
+    cite = _cite_html(passage, tr, answer.elsewhere)
     room = limit - _length(cite) - len("<blockquote><b>99.</b> </blockquote>") - 1
     number = passage.rank
     return f"<blockquote><b>{number}.</b> {_cut(passage.text, room)}</blockquote>{cite}"
+
+
+def _cite_html(passage: Passage, tr: Translator = ENGLISH, language: bool = False) -> str:
+    """The lines under a quoted passage: its citation, and whose each sentence is if mixed."""
+    each = sentence_credits(passage, tr)
+    lines = f"\u2014 {citation_html(passage, tr, language)}"
+    if each:
+        lines += f"\n<i>{html.escape(each)}</i>"
+    return "\n" + tr.lines(lines)
 
 
 def _cut(text: str, room: int) -> str:

@@ -75,6 +75,19 @@ def test_the_search_core_imports_only_itself_config_and_errors(path: Path) -> No
     assert outside <= allowed, outside
 
 
+CREDITS = modules(PACKAGE / "search" / "credits")
+
+
+@pytest.mark.parametrize("path", CREDITS, ids=ids(CREDITS))
+def test_credits_read_text_alone(path: Path) -> None:
+    """Crediting is pure text work: nothing of the index, BM25, NumPy or the outside world."""
+    found = imports(path)
+    allowed = {"__future__", "re", "bisect", "collections", "dataclasses", "typing"}
+    inside = {n for n in internal(found) if not n.startswith("bot.search.credits")}
+    assert inside <= {"bot.search.text"}
+    assert {n.split(".")[0] for n in found if not n.startswith("bot")} <= allowed
+
+
 @pytest.mark.parametrize("path", SHARED, ids=ids(SHARED))
 def test_the_shared_edges_import_neither_telegram_nor_the_cli(path: Path) -> None:
     found = imports(path)

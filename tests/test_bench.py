@@ -46,6 +46,20 @@ def squad(path: Path) -> Path:
     return path
 
 
+def quality(*args: str) -> subprocess.CompletedProcess:
+    """Run bench/quality.py with `args`; it must succeed."""
+    done = subprocess.run(
+        [sys.executable, "bench/quality.py", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def test_quality_benchmark_runs_and_scores(tmp_path: Path) -> None:
     trec = tmp_path / "trec.jsonl"
     trec.write_text(
@@ -61,21 +75,7 @@ def test_quality_benchmark_runs_and_scores(tmp_path: Path) -> None:
         )
         + "\n"
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "bench/quality.py",
-            str(squad(tmp_path / "squad.json.gz")),
-            "--trecqa",
-            str(trec),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = quality(str(squad(tmp_path / "squad.json.gz")), "--trecqa", str(trec))
     row = next(line for line in done.stdout.splitlines() if "briefing bot," in line)
     assert row.split("|")[3].strip() == "1.0000"  # P@1 on questions made to be easy
     assert "| briefing bot | 1 | 1.000 | 1.000 |" in done.stdout
@@ -149,3 +149,50 @@ def test_ingest_benchmark_runs_and_reports(tmp_path: Path) -> None:
     assert "pages added with a title: 4/4" in out
     assert "equal: yes; texts word for word the same as trafilatura's: 4/4" in out
     assert "answered with a citation linking to the page's URL: first passage 4/4" in out
+
+
+ARCHIVE = [
+    {
+        "id": "news-1",
+        "title": "Port strike ends",
+        "text": "Dock workers returned on Monday after a week-long strike. The union said its "
+        'members had won a pay rise.\n\n"We stood together," said Maria Lenz, a crane '
+        'driver. "Nobody gave up."\n\nShips queued outside the harbour for days.',
+    },
+    {
+        "id": "news-2",
+        "title": "Library reopens",
+        "text": "The town library reopened after repairs, according to the county council. "
+        "Its roof had leaked since spring.",
+    },
+]
+LABELS = [
+    ("news-1", "The union said its members", "the union", "said"),
+    ("news-1", '"We stood together," said', "Maria Lenz", "said"),
+    ("news-1", '"Nobody gave up."', "Maria Lenz", "continuation"),
+    ("news-1", "Ships queued outside", None, "editorial"),
+    ("news-2", "The town library reopened", "the county council", "according"),
+    ("news-2", "Its roof had leaked", None, "editorial"),
+]
+
+
+def test_quality_benchmark_scores_credits(tmp_path: Path) -> None:
+    archive = tmp_path / "archive.jsonl"
+    archive.write_text("\n".join(json.dumps(a) for a in ARCHIVE) + "\n", encoding="utf-8")
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        "\n".join(
+            json.dumps({"article": a, "sentence_start": s, "gold": g, "alts": [], "kind": k})
+            for a, s, g, k in LABELS
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    done = quality("--attribution", str(labels), "--bbc", str(archive))
+    assert (
+        "  overall      6/6 = 1.000; wrong credits 0, missed 0; citation misattributions 0/6"
+        in (done.stdout)
+    )
+    assert "crediting every article of archive.jsonl: 2 articles, 7 sentences (4 credited)" in (
+        done.stdout
+    )

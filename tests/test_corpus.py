@@ -6,6 +6,7 @@ import pytest
 
 from bot.errors import CorpusError
 from bot.search.corpus import article_from_text, load_corpus, title_from_filename
+from bot.search.index import SentenceIndex
 
 
 def test_header_fields_and_unknown_keys(news_dir: Path) -> None:
@@ -43,6 +44,64 @@ def test_paragraphs_are_blank_line_separated_or_one_a_line(tmp_path: Path) -> No
     ]
     lines = article_from_text("b", "First paragraph.\nSecond paragraph.\nThird.")
     assert len(lines.paragraphs) == 3
+
+
+HEADLINED = (
+    "Ferry strike halts island crossings\n\nFerries stayed in port on Friday. Crews want pay.\n"
+)
+
+
+def test_a_headline_line_is_the_title_and_not_text(tmp_path: Path) -> None:
+    (tmp_path / "ferry.txt").write_text(HEADLINED, encoding="utf-8")
+    (article,) = load_corpus(tmp_path).articles
+    assert article.title == "Ferry strike halts island crossings"
+    assert [article.paragraph_text(n) for n in range(1, len(article.paragraphs) + 1)] == [
+        "Ferries stayed in port on Friday. Crews want pay."
+    ]
+    index = SentenceIndex.build(load_corpus(tmp_path))
+    texts = [s.text for s in index.sentences_of(article)]
+    assert texts == ["Ferries stayed in port on Friday.", "Crews want pay."]
+    assert all(article.body[s.start : s.end] == s.text for s in index.sentences_of(article))
+    assert article.body.startswith("Ferry strike halts")  # the body is kept as written
+
+
+@pytest.mark.parametrize(
+    ("header", "kept"),
+    [("Ferry strike halts island crossings", False), ("Crossings halted", True)],
+    ids=["same-title-dropped", "other-title-kept-as-text"],
+)
+def test_a_header_title_wins_over_a_headline(tmp_path: Path, header: str, kept: bool) -> None:
+    (tmp_path / "ferry.txt").write_text(f"---\ntitle: {header}\n---\n{HEADLINED}")
+    (article,) = load_corpus(tmp_path).articles
+    assert article.title == header
+    first = article.paragraph_text(1)
+    assert (first == "Ferry strike halts island crossings") is kept
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "Ferries stayed in port on Friday.",  # a sentence: closing punctuation
+        "Will the ferries sail again?",  # a question reads as a lede
+        "By Jane Doe",  # a byline
+        " ".join(["word"] * 21),  # too long for a headline
+    ],
+    ids=["full-stop", "question", "byline", "long"],
+)
+def test_first_lines_that_are_not_headlines_stay_text(first: str) -> None:
+    article = article_from_text("ferry", f"{first}\n\nCrews want pay.")
+    assert article.paragraph_text(1) == first
+    assert article.title == "Ferry"
+
+
+def test_a_headline_needs_a_blank_line_and_text_after_it() -> None:
+    lines = article_from_text("ferry", "Ferry strike halts crossings\nCrews want pay.")
+    assert lines.paragraph_text(1) == "Ferry strike halts crossings"
+    alone = article_from_text("ferry", "Ferry strike halts crossings")
+    assert alone.paragraph_text(1) == "Ferry strike halts crossings"
+    headed = article_from_text("ferry", "Ferry strike halts crossings\n\nCrews want pay.")
+    assert headed.title == "Ferry strike halts crossings"
+    assert headed.paragraph_text(1) == "Crews want pay."
 
 
 def test_bundled_article_has_no_invented_metadata() -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.search.credits.languages import attribute
 from bot.search.languages import splitter
-from bot.search.languages.credits import attribute
 
 CASES = {
     "de": [

@@ -113,8 +113,8 @@ def test_an_empty_corpus_builds_an_empty_index() -> None:
 def test_articles_analysed_together_give_each_sentence_its_own_analysis() -> None:
     """The batch analysis of a corpus equals analysing sentence by sentence (the plain rules)."""
     from bot.search.build import _analyse
-    from bot.search.cite import quote_openings
     from bot.search.corpus import load_corpus
+    from bot.search.credits import quote_openings
     from bot.search.keys import borrowed_key
     from bot.search.sentences import SentenceSplitter, leans_on_previous
     from bot.search.text import analyse

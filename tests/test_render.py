@@ -3,7 +3,17 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from bot.render import answer_json, paragraph_html, render_html, render_text
+import pytest
+
+from bot.render import (
+    answer_json,
+    citation_text,
+    paragraph_html,
+    paragraph_sources,
+    render_html,
+    render_text,
+    sentence_credits,
+)
 from bot.search.answer import Answer, Notice, answer
 from bot.search.corpus import Corpus, article_from_text
 from bot.search.index import SentenceIndex
@@ -129,6 +139,24 @@ def test_one_passage_longer_than_a_message_is_cut_with_an_ellipsis() -> None:
     assert "paragraph 1" in visible(message)
 
 
+def test_a_cut_passage_keeps_its_sentence_credits_within_the_limit() -> None:
+    words = " ".join(f"word{i} <b>&" for i in range(900))
+    body = (
+        f"The harbour strike began on Monday, the R&D Board said. It spread with {words}. "
+        "Other news. More news. Even more. Last one."
+    )
+    index = SentenceIndex.build(Corpus((article_from_text("huge", body),)))
+    result = answer("How did the harbour strike spread?", index, k=1)
+    assert result.passages[0].credits == ("the R&D Board", None)
+    (message,) = render_html(result)
+    assert len(message.encode("utf-16-le")) // 2 <= 4096
+    shown = visible(message)
+    assert "\u2026</blockquote>" in message
+    assert shown.endswith(
+        "Sentence 1: according to the R&D Board \u00b7 sentence 2: the article's own words"
+    )
+
+
 def test_json_has_exact_offsets(aleppo_index: SentenceIndex) -> None:
     data = answer_json(answer("What did the U.N. envoy admit?", aleppo_index))
     hit = data["hits"][0]
@@ -158,20 +186,82 @@ def test_json_not_covered(aleppo_index: SentenceIndex) -> None:
     assert data["message"].startswith("The briefing does not cover this")
 
 
-def test_a_passage_with_two_sources_credits_both(aleppo_index: SentenceIndex) -> None:
+def test_a_passage_with_two_sources_credits_each_sentence(aleppo_index: SentenceIndex) -> None:
     result = answer("How many people fled according to the observatory?", aleppo_index, k=1)
     (passage,) = result.passages
     assert len(passage.sentences) == 2
-    assert passage.sources == (
+    assert passage.credits == (
         "the International Red Cross",
         "the UK-based Syrian Observatory for Human Rights",
     )
-    assert "according to the International Red Cross and the UK-based Syrian Observatory" in (
-        render_text(result, width=500)
+    assert passage.sources == passage.credits
+    matched = passage.matched.source
+    assert citation_text(passage).startswith(f"according to {matched} \u00b7 Aleppo")
+    each = (
+        "Sentence 1: according to the International Red Cross \u00b7 sentence 2: according to "
+        "the UK-based Syrian Observatory for Human Rights"
     )
+    assert render_text(result, width=500).endswith(f"paragraph 1\n     {each}")
+    assert render_html(result)[0].endswith(f"paragraph 1\n<i>{each}</i>")
     data = answer_json(result)["hits"][0]
-    assert data["source"] == "the International Red Cross"
+    assert data["source"] == matched
     assert data["sources"] == list(passage.sources)
+    body = passage.article.body
+    assert [(s["start"], s["end"], s["source"]) for s in data["sentences"]] == [
+        (s.start, s.end, s.source) for s in passage.sentences
+    ]
+    assert all(body[s["start"] : s["end"]] == s["text"] for s in data["sentences"])
+
+
+def test_an_own_voice_sentence_is_never_cited_to_its_neighbour() -> None:
+    corpus = Corpus(
+        (
+            article_from_text(
+                "dam",
+                "Engineers finished the river dam in June, the water board said. Its turbines "
+                "were built abroad. Farmers downstream grow rice and beans. Lorries carry the "
+                "harvest north. Tourists visit the lake in summer.",
+                "Dam finished",
+            ),
+        )
+    )
+    index = SentenceIndex.build(corpus)
+    result = answer("Where were the turbines built?", index, k=1)
+    (passage,) = result.passages
+    assert passage.matched.text == "Its turbines were built abroad."
+    assert passage.credits == ("the water board", None)
+    assert citation_text(passage) == "Dam finished, paragraph 1"
+    each = "Sentence 1: according to the water board \u00b7 sentence 2: the article's own words"
+    assert render_text(result, width=500).endswith(
+        f"\u2014 Dam finished, paragraph 1\n     {each}"
+    )
+    html_message = render_html(result)[0]
+    escaped = each.replace("'", "&#x27;")
+    assert html_message.endswith(f"\u2014 <i>Dam finished</i>, paragraph 1\n<i>{escaped}</i>")
+    visible(html_message)
+    hit = answer_json(result)["hits"][0]
+    assert hit["source"] is None and hit["citation"] == "Dam finished, paragraph 1"
+    assert [s["source"] for s in hit["sentences"]] == ["the water board", None]
+
+
+def test_a_passage_credited_alike_has_no_sentence_line(news_index: SentenceIndex) -> None:
+    result = answer("Who told reporters what the bridge work cost?", news_index, k=1)
+    (passage,) = result.passages
+    assert sentence_credits(passage) == ""
+    assert "Sentence" not in render_text(result, width=500)
+
+
+@pytest.mark.parametrize(
+    ("credits", "expected"),
+    [
+        (["X", None, "X"], ["X (sentences 1, 3)"]),
+        ([None, "X", "X", "Y"], ["X (sentences 2\u20133)", "Y (sentence 4)"]),
+        ([None, None], []),
+    ],
+    ids=["apart", "runs", "none"],
+)
+def test_paragraph_sources_name_their_sentences(credits, expected) -> None:
+    assert paragraph_sources(credits) == expected
 
 
 def test_paragraph_html_quotes_the_whole_paragraph_with_its_citation(

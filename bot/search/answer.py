@@ -105,6 +105,11 @@ class Passage:
         return self.matched.source
 
     @property
+    def credits(self) -> tuple[str | None, ...]:
+        """Whom the article credits for each sentence, in order; None for its own voice."""
+        return tuple(sentence.source for sentence in self.sentences)
+
+    @property
     def sources(self) -> tuple[str, ...]:
         """Everyone the passage's sentences are credited to, the matched sentence's first."""
         found = [self.matched.source] + [s.source for s in self.sentences]

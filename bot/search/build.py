@@ -14,8 +14,8 @@ import numpy as np
 
 from ..config import SearchParams
 from .bm25 import Bm25, Bm25Params, concatenated_ranges
-from .cite import quote_openings
 from .corpus import Article, Corpus
+from .credits import quote_openings
 from .keys import borrowed_keys_of, pair_keys_of
 from .languages import ENGLISH, analyser, code_of
 from .languages import splitter as language_splitter

@@ -33,6 +33,11 @@ _KNOWN_KEYS = frozenset(alias for aliases in KEY_ALIASES.values() for alias in a
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _HEADER_START = re.compile(r"-{3,}[ \t]*\n")
 _MD_HEADING = re.compile(r"#{1,6}[ \t]+(.*?)[ \t#]*$")
+# A plain-text article's first line is its headline when it is this short (see `_headline`).
+HEADLINE_WORDS = 20
+HEADLINE_CHARS = 150
+_HEADLINE = re.compile(r"[ \t]*([\w\"'\u2018\u201c][^\n]*?)[ \t]*\n[ \t]*\n")
+_CLOSING_MARKS = "\"'\u2019\u201d)]"
 
 
 @dataclass(frozen=True)
@@ -161,11 +166,11 @@ def parse_article(data: bytes, path: Path, folder: Path | None = None) -> Articl
         raise ArticleError("is empty")
     meta, body = _split_header(text)
     markdown = path.suffix.lower() in MARKDOWN_SUFFIXES
-    paragraphs, heading = _paragraphs(body, markdown)
+    fields = {key: _first(meta, aliases) for key, aliases in KEY_ALIASES.items()}
+    paragraphs, heading = _paragraphs(body, markdown, fields["title"])
     if not paragraphs:
         raise ArticleError("has a header but no text" if meta else "has no text")
     relative = path.relative_to(folder) if folder else Path(path.name)
-    fields = {key: _first(meta, aliases) for key, aliases in KEY_ALIASES.items()}
     return Article(
         id=relative.with_suffix("").as_posix(),
         title=fields["title"] or heading or title_from_filename(path),
@@ -183,8 +188,11 @@ def parse_article(data: bytes, path: Path, folder: Path | None = None) -> Articl
 def article_from_text(
     article_id: str, body: str, title: str | None = None, **meta: str
 ) -> Article:
-    """Build an article from text already in memory (tests, benchmarks, other loaders)."""
-    paragraphs, heading = _paragraphs(body, markdown=False)
+    """Build an article from text already in memory (tests, benchmarks, other loaders).
+
+    A first line that looks like a headline is handled as in a `.txt` file (see `_headline`).
+    """
+    paragraphs, heading = _paragraphs(body, markdown=False, title=title)
     return Article(
         id=article_id,
         title=title or heading or title_from_filename(Path(article_id)),
@@ -347,15 +355,24 @@ def _split_header(text: str) -> tuple[dict[str, object], str]:
     return {str(k).lower(): v for k, v in meta.items()}, body.strip()
 
 
-def _paragraphs(body: str, markdown: bool) -> tuple[list[tuple[int, int]], str | None]:
+def _paragraphs(
+    body: str, markdown: bool, title: str | None = None
+) -> tuple[list[tuple[int, int]], str | None]:
     """Find paragraph spans: blocks between blank lines, or lines if there is no blank line.
 
     In Markdown files, heading lines are not paragraphs; the first one may serve as the title.
+    In plain text, a first line that is a headline (see `_headline`) is not a paragraph, and
+    is the title unless `title` (the header's) is given; a headline that differs from the
+    header's title stays a paragraph, as text the editor wrote.
     """
     separator = _BLANK_LINE if _BLANK_LINE.search(body) else re.compile(r"\n")
     spans: list[tuple[int, int]] = []
     heading: str | None = None
     start = 0
+    if not markdown and (headline := _headline(body)) is not None:
+        line, end = headline
+        if title is None or " ".join(title.casefold().split()) == line.casefold():
+            heading, start = line, end
     for match in [*separator.finditer(body), None]:
         end = match.start() if match else len(body)
         block_start = start
@@ -373,6 +390,26 @@ def _paragraphs(body: str, markdown: bool) -> tuple[list[tuple[int, int]], str |
         if span:
             spans.append(span)
     return spans, heading
+
+
+def _headline(body: str) -> tuple[str, int] | None:
+    """The body's first line and where the text after it starts, if it is a headline.
+
+    A headline is how plain-text news exports open: one line of at most `HEADLINE_WORDS`
+    words and `HEADLINE_CHARS` characters, with no closing sentence punctuation (a question
+    mark included: a one-line question is more often a lede), then a blank line, then text.
+    A byline ("By Jane Doe") is not a headline.
+    """
+    found = _HEADLINE.match(body)
+    if found is None:
+        return None
+    line = " ".join(found.group(1).split())
+    last = line.rstrip(_CLOSING_MARKS)[-1:]
+    if len(line) > HEADLINE_CHARS or len(line.split()) > HEADLINE_WORDS or line.startswith("By "):
+        return None
+    if not last or last in ".!?:;,\u2026" or not body[found.end() :].strip():
+        return None
+    return line, found.end()
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -14,12 +14,11 @@ import numpy as np
 from ..config import SearchParams
 from . import build
 from .bm25 import Bm25, top_k
-from .cite import attribute
 from .corpus import Article, Corpus
+from .credits import attribute, attribute_other
 from .fusion import covered, evidence, fuse
 from .keys import borrowed_key
 from .languages import ENGLISH, analyser
-from .languages.credits import attribute as foreign_credits
 from .languages.detect import question_language
 from .query import Query
 from .semantic import Semantic
@@ -238,7 +237,7 @@ class SentenceIndex:
         return self._language_of_article == self.languages.index(code)
 
     def _credit_article(self, a: int) -> list[str | None]:
-        """Whom the article credits for each of its sentences (see `cite.attribute`)."""
+        """Whom the article credits for each of its sentences (see `credits.attribute`)."""
         first = int(self._first_of_article[a])
         last = int(self._first_of_article[a + 1]) if a + 1 < len(self.articles) else len(self)
         spans = [
@@ -253,7 +252,7 @@ class SentenceIndex:
         body = self.corpus.articles[a].body
         language = self.languages[int(self._language_of_article[a])]
         if language != ENGLISH:  # each language's own forms ("laut X", "по словам X")
-            return foreign_credits(body, spans, language)
+            return attribute_other(body, spans, language)
         return [c.source for c in attribute(body, spans)]
 
     def titles_and_texts(self) -> tuple[list[str], list[str]]:

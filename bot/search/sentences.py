@@ -19,6 +19,7 @@ DEPENDENT_OPENERS = frozenset(
     "still also so then meanwhile instead moreover furthermore nevertheless nonetheless "
     "otherwise besides likewise".split()
 )
+_EXCLAMATION_END = re.compile(r"[!?][\"')\]]*$")
 _FIRST_WORD = re.compile(r"[^\W_][\w.'\u2019]*")
 
 
@@ -91,4 +92,22 @@ class SentenceSplitter:
         if not self._possible_break.search(text):  # no place Punkt could break: one sentence
             start, end = len(text) - len(text.lstrip()), len(text.rstrip())
             return [(start, end)] if start < end else []
-        return list(self._tokenizer.span_tokenize(text))
+        return _rejoin(text, self._tokenizer.span_tokenize(text))
+
+
+def _rejoin(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Punkt ends a sentence at every ! and ?; a next word in lower case carries it on.
+
+    "Brett Lock of gay group OutRage! said…", "OutRage!'s Mr Lock said…" and '"Why?" he
+    asked.' are one sentence each.
+    """
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        lower = text[start].islower() or (
+            text[start] in "'\u2019" and text[start + 1 : start + 2] == "s"
+        )
+        if joined and lower and _EXCLAMATION_END.search(text, *joined[-1]):
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined

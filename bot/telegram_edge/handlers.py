@@ -36,7 +36,13 @@ from telegram.ext import (
 
 from ..i18n import Translator, choose, translator
 from ..reload import Edition
-from ..render import citation_text, paragraph_html, passage_html, render_html
+from ..render import (
+    citation_text,
+    paragraph_html,
+    paragraph_sources,
+    passage_html,
+    render_html,
+)
 from ..search.answer import Answer
 from ..search.corpus import newest_first
 from . import access, buttons, texts
@@ -325,11 +331,9 @@ async def _press(
         if not 1 <= (pressed.paragraph or 0) <= len(article.paragraphs):
             return texts.UNKNOWN_BUTTON
         credited = [
-            s.source
-            for s in index.sentences_of(article)
-            if s.paragraph == pressed.paragraph and s.source
+            s.source for s in index.sentences_of(article) if s.paragraph == pressed.paragraph
         ]
-        sources = list(dict.fromkeys(credited))
+        sources = paragraph_sources(credited, tr)
         text = paragraph_html(article, pressed.paragraph, sources, TEXT_LIMIT, tr)
         back = buttons.back_keyboard(pressed, tr)
         await _ignore_unmodified(message.edit_text(text, reply_markup=back))

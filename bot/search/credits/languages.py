@@ -1,6 +1,6 @@
 """Whom an article in another language credits: "laut X", "según X", "по словам X", "X'e göre".
 
-English articles are credited by `search.cite`; the articles of other languages here, with
+English articles are credited by `credits.resolve`; the articles of other languages here, with
 each language's common forms, read conservatively (a wrong credit is worse than none):
 
 1. "according to" forms before the source ("laut der Polizei", "según el ministerio",
