@@ -259,7 +259,7 @@ def mixed_corpus() -> Corpus:
     return Corpus(
         (
             article_from_text("harbour", "\n\n".join(english), language="en"),
-            article_from_text("most", "\n\n".join(russian), language="ru"),
+            article_from_text("most", "\n\n".join(russian), "Мост открыли", language="ru"),
         )
     )
 
@@ -324,3 +324,11 @@ def test_the_semantic_stage_answers_only_its_models_languages() -> None:
     assert everyone.query("Когда открыли мост?").vector is not None
     hits = everyone.search("Когда открыли мост?", 10).hits
     assert hits and {h.sentence.language for h in hits} == {"ru"}
+
+
+def test_example_questions_of_an_article_in_another_language_are_its_title() -> None:
+    from bot.search.examples import example_questions
+
+    examples = example_questions(SentenceIndex.build(mixed_corpus()), count=5)
+    russian = [q for q in examples if any("\u0400" <= ch <= "\u04ff" for ch in q)]
+    assert russian and all(not q.startswith("What") for q in russian)
