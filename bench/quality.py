@@ -79,6 +79,16 @@ class Scores:
         return f"| {name} | {self.n:,} | {self.p1:.4f} | {self.mrr:.4f} | {self.r5:.4f} |"
 
 
+def joined_paragraphs(item: dict) -> tuple[str, list[int]]:
+    """A SQuAD-format article's paragraphs joined by blank lines, and where each starts."""
+    body, starts = "", []
+    for paragraph in item["paragraphs"]:
+        body += "\n\n" if body else ""
+        starts.append(len(body))
+        body += paragraph["context"]
+    return body, starts
+
+
 def load_squad(
     path: Path, first: int = 0, last: int | None = None
 ) -> tuple[Corpus, list[Question]]:
@@ -87,11 +97,7 @@ def load_squad(
         data = json.load(handle)["data"][first:last]
     articles, questions = [], []
     for a, item in enumerate(data):
-        body, starts = "", []
-        for paragraph in item["paragraphs"]:
-            body += "\n\n" if body else ""
-            starts.append(len(body))
-            body += paragraph["context"]
+        body, starts = joined_paragraphs(item)
         articles.append(
             article_from_text(item["title"], body, title=item["title"].replace("_", " "))
         )
@@ -327,11 +333,7 @@ def load_xquad(folder: Path, code: str) -> tuple[Corpus, list[Question]]:
         data = json.load(handle)["data"]
     articles, questions = [], []
     for a, item in enumerate(data):
-        body, starts = "", []
-        for paragraph in item["paragraphs"]:
-            body += "\n\n" if body else ""
-            starts.append(len(body))
-            body += paragraph["context"]
+        body, starts = joined_paragraphs(item)
         articles.append(article_from_text(f"{code}-{a}", body, title=item["title"]))
         for start, paragraph in zip(starts, item["paragraphs"], strict=True):
             for qa in paragraph["qas"]:
