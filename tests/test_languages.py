@@ -7,10 +7,10 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from bot.search.bm25 import Bm25, Bm25Params
-from bot.search.build import article_languages
 from bot.search.corpus import Corpus, article_from_text
 from bot.search.index import SentenceIndex
 from bot.search.languages import analyser, code_of, splitter
+from bot.search.languages.articles import article_languages
 from bot.search.languages.detect import article_language, plainly_english, question_language
 from tests.conftest import SHARED_MODEL
 

@@ -17,11 +17,15 @@ from .bm25 import Bm25, Bm25Params, concatenated_ranges
 from .corpus import Article, Corpus
 from .credits import quote_openings
 from .keys import borrowed_keys_of, pair_keys_of
-from .languages import ENGLISH, analyser, code_of
-from .languages import splitter as language_splitter
-from .languages.detect import article_language
+from .languages import ENGLISH, analyser
+from .languages.articles import (
+    Splitter,
+    analyse_in_languages,
+    article_languages,
+    trained_splitters,
+)
 from .sentences import SentenceSplitter
-from .text import NUMBER_BIT, WHEN_BIT, WordArrays
+from .text import NUMBER_BIT, WHEN_BIT
 
 # A term counts as a name when at least this share of its mid-sentence uses are capitalised.
 PROPER_SHARE = 0.8
@@ -64,28 +68,6 @@ class Built:
     models: dict[str, Bm25 | None]
 
 
-class Splitter:
-    """What splits paragraphs into sentences (`SentenceSplitter` and the languages' own)."""
-
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Return (start, end) offsets of the sentences of one paragraph."""
-        raise NotImplementedError
-
-
-def article_languages(articles: Sequence[Article]) -> tuple[tuple[str, ...], np.ndarray]:
-    """The languages of the articles (in order of appearance) and each article's, as a number.
-
-    An article's language is its header's (`language: ru`), else the one its text is in
-    (`languages.detect.article_language`), else English.
-    """
-    codes: dict[str, int] = {}
-    language_of = np.zeros(len(articles), dtype=np.int16)
-    for i, article in enumerate(articles):
-        code = code_of(article.extra.get("language")) or article_language(article.body)
-        language_of[i] = codes.setdefault(code or ENGLISH, len(codes))
-    return tuple(codes) or (ENGLISH,), language_of
-
-
 def build(
     corpus: Corpus,
     params: SearchParams,
@@ -99,21 +81,7 @@ def build(
         progress: called with the number of articles done since the last call.
     """
     languages, language_of = article_languages(corpus.articles)
-    splitters = {}
-    for number, code in enumerate(languages):
-        mine = (
-            corpus.articles
-            if len(languages) == 1
-            else [
-                a
-                for a, n in zip(corpus.articles, language_of.tolist(), strict=True)
-                if n == number
-            ]
-        )
-        splitters[code] = language_splitter(
-            code,
-            (article.body[start:end] for article in mine for start, end in article.paragraphs),
-        )
+    splitters = trained_splitters(corpus.articles, languages, language_of)
     parts = _analyse_all(corpus.articles, (splitters, languages, language_of), progress)
     return _assemble(params, parts, languages, language_of)
 
@@ -373,7 +341,7 @@ def _analyse(
     sentence_codes = [
         code for code, count in zip(codes, per_article, strict=True) for _ in range(count)
     ]
-    words = _analyse_texts(texts, sentence_codes, codes)
+    words = analyse_in_languages(texts, sentence_codes)
     sentence_of = np.repeat(np.arange(n), words.counts)
     same = sentence_of[1:] == sentence_of[:-1]  # word pairs never cross sentences
     content = words.content
@@ -428,40 +396,4 @@ def _analyse(
         own_counts=np.bincount(own_of, minlength=n),
         capitalised=words.stem_keys[capitalised],
         initial=words.stem_keys[heads[content[heads]]],
-    )
-
-
-def _analyse_texts(
-    texts: list[str], sentence_codes: list[str], codes: Sequence[str]
-) -> WordArrays:
-    """The words of every sentence, each analysed in its language, as arrays in text order."""
-    if len(set(codes)) <= 1:
-        return analyser(codes[0] if codes else ENGLISH).analyse_texts(texts)
-    groups: dict[str, list[int]] = {}
-    for i, code in enumerate(sentence_codes):
-        groups.setdefault(code, []).append(i)
-    done = {
-        code: analyser(code).analyse_texts([texts[i] for i in ids]) for code, ids in groups.items()
-    }
-    order = np.concatenate([np.array(ids, dtype=np.int64) for ids in groups.values()])
-    counts_in_groups = np.concatenate([done[c].counts for c in groups])
-    starts_in_groups = np.cumsum(counts_in_groups) - counts_in_groups
-    counts = np.zeros(len(texts), dtype=np.int64)
-    counts[order] = counts_in_groups
-    starts = np.zeros(len(texts), dtype=np.int64)
-    starts[order] = starts_in_groups
-    take = concatenated_ranges(starts, counts)
-
-    def joined(name: str) -> np.ndarray:
-        return np.concatenate([getattr(done[c], name) for c in groups])[take]
-
-    kinds = np.zeros(len(texts), dtype=np.uint8)
-    kinds[order] = np.concatenate([done[c].kinds for c in groups])
-    return WordArrays(
-        counts,
-        joined("stem_keys"),
-        joined("exact_keys"),
-        joined("content"),
-        joined("capitalised"),
-        kinds,
     )
