@@ -196,7 +196,9 @@ def corpus_command(args: argparse.Namespace, settings: Settings) -> int:
         if article.url:
             print(f"  {article.url}", file=out)
         print(
-            f"  {len(article.paragraphs)} paragraphs, {sentences[article.id]} sentences", file=out
+            f"  {len(article.paragraphs)} paragraphs, {sentences[article.id]} sentences, "
+            f"language {index.language_of(article)}",
+            file=out,
         )
     if corpus.warnings:
         count = len(corpus.warnings)
