@@ -2,7 +2,7 @@
 
 `analyser(code)` gives what the index and the questions of a language are analysed with:
 English with `search.text` (Porter, stop words, irregular verbs, acronyms), every other
-language with `languages.analyser.Analyser` set up by its entry in `languages.table`, and a
+language with `languages.analysis.Analyser` set up by its entry in `languages.table`, and a
 language the table does not know with the same analyser, unstemmed. `splitter(code, texts)`
 gives its sentence splitter, trained on `texts` where it learns (Punkt).
 """
@@ -25,7 +25,7 @@ from ..text import (
     english_asked_kinds,
     tokenize,
 )
-from .analyser import Analyser, month_names
+from .analysis import Analyser, month_names
 from .splitting import MarksSplitter, ThaiSplitter
 from .table import LANGUAGES, MARKS, SCRIPT, THAI, Language
 

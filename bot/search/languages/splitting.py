@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .analyser import _THAI_CHARS
+from .analysis import _THAI_CHARS
 
 # After 。！？ (and closing quotes or brackets) whatever follows; after . ! ? before a space.
 _MARK_END = re.compile(
