@@ -252,18 +252,21 @@ class SentenceIndex:
         clone.semantic_languages = languages
         return clone
 
-    def query(self, question: str, language: str | None = None) -> Query:
+    def query(
+        self, question: str, language: str | None = None, asked_in: str | None = None
+    ) -> Query:
         """Analyse a question once, in its language, its vector included when semantic.
 
         The language is detected (`languages.detect.question_language`) unless given. A
-        question with no letters is read in the briefing's first language.
+        question with no letters is read in the briefing's first language. `asked_in`: the
+        language it is written in, when it is read in another (`_elsewhere`).
         """
         language = language or question_language(question, self.languages) or self.languages[0]
         semantic = self.semantic is not None and (
             self.semantic_languages is None or language in self.semantic_languages
         )
         encode = self.semantic.encoder.encode if self.semantic and semantic else None
-        return Query.parse(question, encode, language=language)
+        return Query.parse(question, encode, language=language, asked_in=asked_in)
 
     def search(self, query: Query | str, k: int) -> Search:
         """Return up to `k` sentences that answer `query`, best first.
@@ -304,7 +307,7 @@ class SentenceIndex:
         hold (comparable across languages, unlike BM25 scores), then by score.
         """
         searches = [
-            self.search(Query.parse(query.question, language=code, asked_in=query.asked_in), k)
+            self.search(self.query(query.question, code, query.asked_in), k)
             for code in self.languages
         ]
         hits = [hit for found in searches for hit in found.hits]
