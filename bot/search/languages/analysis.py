@@ -11,12 +11,12 @@ import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from functools import cache, cached_property
-from itertools import chain, pairwise
+from itertools import chain
 
 import numpy as np
 import regex
 
-from ..keys import pair_key, term_key
+from ..keys import term_key
 from ..text import EXACT_MARK, KIND_MARK, NUMBER_BIT, WHEN_BIT, Analysis, WordArrays
 from .table import ACCENTS, BIGRAMS, THAI, Language
 
@@ -239,10 +239,6 @@ class Analyser:
     def tokenize(self, text: str) -> list[str]:
         """The stems of a text's content words."""
         return self.analyse(text).stems
-
-    def pair_keys(self, analysis: Analysis) -> list[int]:
-        """Keys of each pair of neighbouring words."""
-        return [pair_key(a, b) for a, b in pairwise(analysis.word_keys)]
 
     @property
     def _kind_keys(self) -> tuple[tuple[int, int], ...]:
