@@ -442,8 +442,8 @@ def main(argv: list[str] | None = None) -> int:
         "--bbc", type=Path, help="bbc_news_2225.jsonl: the articles of --news and --attribution"
     )
     args = parser.parse_args(argv)
-    if args.squad is None and args.attribution is None:
-        parser.error("give the SQuAD file, or --attribution with --bbc")
+    if args.squad is None and args.attribution is None and args.xquad is None:
+        parser.error("give the SQuAD file, --xquad, or --attribution with --bbc")
     if args.attribution and not args.bbc:
         parser.error("--attribution needs --bbc, the archive of its articles")
     params = parse_overrides(args.set)
@@ -452,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     vectors = Vectors(encoder) if encoder else None
     if args.attribution:
         print("\n".join(attribution(args.attribution, args.bbc, params)), flush=True)
-        if args.squad is None:
+        if args.squad is None and args.xquad is None:
             print(f"\n({time.perf_counter() - started:.0f} s)")
             return 0
         print()
@@ -465,8 +465,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n({time.perf_counter() - started:.0f} s)")
             return 0
         print()
-    if args.squad is None:
-        parser.error("give the SQuAD file, --xquad, or both")
     print("| ReQA SQuAD v1.1 dev | questions | P@1 | MRR | R@5 |")
     print("| --- | ---: | ---: | ---: | ---: |")
     corpus, questions = load_squad(args.squad)
