@@ -177,10 +177,9 @@ class Vectors:
 
     def attach(self, index: SentenceIndex) -> SentenceIndex:
         """The index with the semantic stage (vectors of texts seen before are reused)."""
-        titles, texts = index.titles_and_texts()
         started = time.perf_counter()
         vectors, encoded = build_vectors(
-            self.encoder, titles, texts, index.first_of_article, self.reuse
+            self.encoder, len(index), index.titles_and_texts, index.first_of_article, self.reuse
         )
         self.seconds += time.perf_counter() - started
         self.encoded += encoded

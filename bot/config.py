@@ -15,8 +15,8 @@ MAX_TOP_K = 10
 DEFAULT_INDEX_CACHE = ".index-cache"
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 SEMANTIC_MODES = ("auto", "on", "off")
-# What SEMANTIC=auto encodes at most: about 25 minutes of encoding on two cores (README).
-DEFAULT_SEMANTIC_MAX_SENTENCES = 200_000
+# What SEMANTIC=auto encodes at most: 15 to 25 minutes of encoding on two cores (README).
+DEFAULT_SEMANTIC_MAX_SENTENCES = 100_000
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 # One string, so that the only quoted capitals here stay the setting names (a docs test).
 LOG_LEVELS = tuple("DEBUG INFO WARNING ERROR CRITICAL".split())

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.config import DEFAULT_BASE_URL, Settings
@@ -185,3 +187,38 @@ def test_ingestion_defaults_and_environment() -> None:
 def test_malformed_ingestion_settings(env: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SEMANTIC": "maybe"}, "SEMANTIC must be one of auto, on, off, got 'maybe'"),
+        ({"SEMANTIC_MAX_SENTENCES": "lots"}, "SEMANTIC_MAX_SENTENCES must be a whole number"),
+        ({"SEMANTIC_MAX_SENTENCES": "-5"}, "SEMANTIC_MAX_SENTENCES must be 0 or more, got -5"),
+    ],
+    ids=["mode", "max-word", "max-negative"],
+)
+def test_malformed_semantic_settings(env: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)
+
+
+def test_semantic_settings_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "SEMANTIC": "ON",
+            "SEMANTIC_MODEL": "/models/minilm",
+            "SEMANTIC_MODEL_FILE": "model_int8.onnx",
+            "MODEL_CACHE_DIR": "/var/cache/models",
+            "SEMANTIC_MAX_SENTENCES": "5000",
+            "HF_ENDPOINT": "http://127.0.0.1:9",
+        }
+    )
+    assert (settings.semantic, settings.semantic_model) == ("on", "/models/minilm")
+    assert settings.semantic_model_file == "model_int8.onnx"
+    assert settings.model_cache_dir == Path("/var/cache/models")
+    assert settings.semantic_max_sentences == 5000
+    assert settings.hf_endpoint == "http://127.0.0.1:9"
+    defaults = Settings.from_env({})
+    assert defaults.semantic == "auto" and defaults.semantic_model_file is None
+    assert defaults.semantic_model == "sentence-transformers/all-MiniLM-L6-v2"

@@ -332,3 +332,19 @@ def test_example_questions_of_an_article_in_another_language_are_its_title() -> 
     examples = example_questions(SentenceIndex.build(mixed_corpus()), count=5)
     russian = [q for q in examples if any("\u0400" <= ch <= "\u04ff" for ch in q)]
     assert russian and all(not q.startswith("What") for q in russian)
+
+
+@pytest.mark.parametrize("routed", [False, True], ids=["every-sentence", "routed"])
+def test_nearest_sentences_keep_to_the_questions_language(routed: bool) -> None:
+    from bot.search.semantic import Vectors, article_means
+
+    rng = np.random.default_rng(3)
+    matrix = rng.normal(size=(40, 8)).astype(np.float16)
+    first = np.arange(0, 40, 4)  # ten articles of four sentences
+    vectors = Vectors(matrix, np.arange(40), article_means(matrix, first), first)
+    if routed:
+        vectors._full = None  # as an index too large to compare with every sentence
+    among = np.array([True, False] * 5)  # the even articles are in the question's language
+    question = matrix[5].astype(np.float32)  # a sentence of an odd article
+    ids, _ = vectors.nearest(question / np.linalg.norm(question), 10, among=among)
+    assert len(ids) and all(among[i // 4] for i in ids.tolist())

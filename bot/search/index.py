@@ -198,14 +198,15 @@ class SentenceIndex:
             return attribute_other(body, spans, language)
         return [c.source for c in attribute(body, spans)]
 
-    def titles_and_texts(self) -> tuple[list[str], list[str]]:
-        """Every sentence's article title and text, in index order (what vectors are made of)."""
+    def titles_and_texts(self, ids: np.ndarray) -> tuple[list[str], list[str]]:
+        """The article title and the text of sentences `ids` (what their vectors are made of)."""
         articles = self.corpus.articles
-        titles = [articles[a].title for a in self._article_of.tolist()]
+        owners = self._article_of[ids].tolist()
+        titles = [articles[a].title for a in owners]
         texts = [
             articles[a].body[start:end]
             for a, start, end in zip(
-                self._article_of.tolist(), self._start.tolist(), self._end.tolist(), strict=True
+                owners, self._start[ids].tolist(), self._end[ids].tolist(), strict=True
             )
         ]
         return titles, texts
@@ -366,11 +367,18 @@ class SentenceIndex:
         bm25 = self._fielded(lexical) if len(lexical.candidates) else np.zeros(0)
         by_bm25 = lexical.candidates[top_k(bm25, FUSION_DEPTH)]
         articles = np.unique(self._article_of[by_bm25]) if len(by_bm25) else None
-        by_meaning, _ = vectors.nearest(
-            query.vector, FUSION_DEPTH, articles, self._of_language(query.language)
-        )
+        among = self._of_language(query.language)  # sentences of the question's language
+        compared, similarities = vectors.compare(query.vector, articles, among)
+        ranking = similarities
+        if among is not None:
+            ranking = np.where(vectors.within(among, compared), similarities, -np.inf)
+        closest = top_k(ranking, FUSION_DEPTH)
+        closest = closest[np.isfinite(ranking[closest])]
+        by_meaning = closest if compared is None else compared[closest]
         ids = np.union1d(by_bm25, by_meaning).astype(np.int64)
-        similarity = vectors.similarity(query.vector, ids).astype(np.float64)
+        # Every candidate was compared: the lexical ones' articles are among those compared.
+        where = ids if compared is None else np.searchsorted(compared, ids)
+        similarity = similarities[where].astype(np.float64)
         at = np.searchsorted(lexical.candidates, ids)
         held = at < len(lexical.candidates)
         held[held] = lexical.candidates[at[held]] == ids[held]

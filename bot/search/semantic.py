@@ -31,6 +31,7 @@ ROUTED_ARTICLES = 48
 PARALLEL_MIN_TEXTS = 20_000
 _CHUNK = 512
 _MEANS_BLOCK = 20_000  # sentences converted to float32 at a time
+_KEY_BLOCK = 100_000  # sentences whose texts are read at a time to make their keys
 
 
 def sentence_keys(titles: Sequence[str], texts: Sequence[str]) -> np.ndarray:
@@ -95,19 +96,31 @@ def _encode_in_worker(work: tuple[list[str], list[str]]) -> np.ndarray:
 
 def build_vectors(
     encoder: Encoder,
-    titles: Sequence[str],
-    texts: Sequence[str],
+    count: int,
+    sentences: Callable[[np.ndarray], tuple[list[str], list[str]]],
     first_of_article: np.ndarray,
     reuse: Iterable[tuple[np.ndarray, np.ndarray]] = (),
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], Callable[[int], None] | None] | None = None,
 ) -> tuple[Vectors, int]:
     """Vectors of every sentence, and how many had to be encoded.
 
-    A sentence whose key (`sentence_keys`) is in `reuse` (pairs of keys and vectors, e.g. a
-    previous index's) takes its vector from there; the others are encoded, each distinct
-    sentence once.
+    Args:
+        encoder: the model.
+        count: how many sentences the index holds.
+        sentences: the titles and texts of the sentences with these ids (read a block at a
+            time, so that a large index never holds every text at once).
+        first_of_article: id of each article's first sentence (the last article ends the index).
+        reuse: pairs of keys and vectors (e.g. a previous index's): a sentence whose key
+            (`sentence_keys`) is there takes its vector from there.
+        progress: given how many sentences will be encoded, returns what to call with the
+            number encoded since the last call (a progress bar), or None.
+
+    The other sentences are encoded, each distinct one once.
     """
-    keys = sentence_keys(titles, texts)
+    blocks = [np.arange(lo, min(lo + _KEY_BLOCK, count)) for lo in range(0, count, _KEY_BLOCK)]
+    keys = np.concatenate(
+        [np.zeros(0, dtype=np.int64)] + [sentence_keys(*sentences(b)) for b in blocks]
+    )
     matrix = np.zeros((len(keys), encoder.dimension), dtype=np.float16)
     have = np.zeros(len(keys), dtype=bool)
     for old_keys, old_vectors in reuse:
@@ -122,10 +135,8 @@ def build_vectors(
     missing = np.flatnonzero(~have)
     _, first, inverse = np.unique(keys[missing], return_index=True, return_inverse=True)
     todo = missing[first]
-    encoded = encode_sentences(
-        encoder, [titles[i] for i in todo], [texts[i] for i in todo], progress
-    )
-    matrix[missing] = encoded[inverse.reshape(-1)]
+    advance = progress(len(todo)) if progress else None
+    matrix[missing] = encode_sentences(encoder, *sentences(todo), advance)[inverse.reshape(-1)]
     centroids = article_means(matrix, first_of_article)
     return Vectors(matrix, keys, centroids, first_of_article), len(todo)
 
@@ -182,6 +193,32 @@ class Vectors:
             return self._full[ids] @ question
         return self.matrix[ids].astype(np.float32) @ question
 
+    def compare(
+        self,
+        question: np.ndarray,
+        articles: np.ndarray | None = None,
+        among: np.ndarray | None = None,
+    ) -> tuple[np.ndarray | None, np.ndarray]:
+        """The sentences a question is compared with, and their similarities.
+
+        Returns (None, one similarity a sentence) while the index is small enough to compare
+        with every sentence; else (ids, similarities) of the sentences of the
+        `ROUTED_ARTICLES` articles whose mean vectors are closest (of those `among`, bool per
+        article, when given: the question's language) and of `articles` (the lexical
+        candidates' articles).
+        """
+        if self._full is not None:
+            return None, self._full @ question
+        routing = self.centroids @ question
+        if among is not None:
+            routing = np.where(among, routing, -np.inf)
+        near = top_k(routing, ROUTED_ARTICLES)
+        near = np.sort(near if among is None else near[among[near]])
+        if articles is not None and len(articles):
+            near = np.union1d(near, articles)
+        ids = concatenated_ranges(self._first[near], self._ends[near] - self._first[near])
+        return ids, self.similarity(question, ids)
+
     def nearest(
         self,
         question: np.ndarray,
@@ -191,37 +228,21 @@ class Vectors:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Ids and similarities of up to `k` sentences nearest the question, best first.
 
-        Args:
-            question: the question's unit vector.
-            k: how many.
-            articles: articles whose sentences must be looked at (the lexical candidates'),
-                when the index is too large to compare with every sentence.
-            among: bool per article: only sentences of these articles (the question's
-                language); None: every article.
+        `among` (bool per article) keeps to the sentences of those articles (the question's
+        language); None: every article.
         """
-        if not len(self.matrix) or k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        if self._full is not None:
-            ids = None
-            sims = self._full @ question
-            if among is not None:
-                sizes = self._ends - self._first
-                sims = np.where(np.repeat(among, sizes), sims, -np.inf).astype(np.float32)
-        else:
-            routing = self.centroids @ question
-            if among is not None:
-                routing = np.where(among, routing, -np.inf)
-            near = top_k(routing, ROUTED_ARTICLES)
-            if among is not None:
-                near = near[among[near]]
-            if articles is not None and len(articles):
-                near = np.union1d(near, articles if among is None else articles[among[articles]])
-            ids = concatenated_ranges(self._first[near], self._ends[near] - self._first[near])
-            sims = self.similarity(question, ids)
+        ids, sims = self.compare(question, articles, among)
+        if among is not None:
+            sims = np.where(self.within(among, ids), sims, -np.inf).astype(np.float32)
         best = top_k(sims, k)
         if among is not None:
             best = best[np.isfinite(sims[best])]
         return (best if ids is None else ids[best]), sims[best]
+
+    def within(self, among: np.ndarray, ids: np.ndarray | None) -> np.ndarray:
+        """Whether each sentence (`ids`, or every sentence for None) is in one of `among`."""
+        inside = np.repeat(among, self._ends - self._first)
+        return inside if ids is None else inside[ids]
 
 
 @dataclass(frozen=True)

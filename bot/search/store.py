@@ -124,11 +124,15 @@ def with_vectors(
             reuse.append((_open(old / files["vector_keys"]), _open(old / files["vectors"])))
         except (OSError, ValueError):
             continue
-    titles, texts = index.titles_and_texts()
     vectors, encoded = build_vectors(
-        encoder, titles, texts, index.first_of_article, reuse, _progress(len(texts), "Encoding")
+        encoder,
+        len(index),
+        index.titles_and_texts,
+        index.first_of_article,
+        reuse,
+        lambda total: _progress(total, "Encoding"),
     )
-    log.info("Sentence vectors: %d encoded, %d reused", encoded, len(texts) - encoded)
+    log.info("Sentence vectors: %d encoded, %d reused", encoded, len(index) - encoded)
     if saved is not None:
         try:
             for part, array in vectors.arrays().items():
