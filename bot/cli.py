@@ -43,6 +43,10 @@ RUN_EXAMPLES = """examples:
   bot run                               long polling; Ctrl-C or SIGTERM stops it
   bot run --webhook-url https://bot.example.org/telegram --port 8443
 """
+LANG_HELP = (
+    "the language of the bot's own words, like ru or ar (default: the question's when the bot "
+    "speaks it, else English)"
+)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -71,9 +75,12 @@ def main(argv: list[str] | None = None) -> int:
 def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     """Answer the question on the command line, or every line of standard input."""
     models.choice(settings).prefetch()
+    from .i18n import translator
     from .render import answer_json, render_text
     from .search.answer import answer
+    from .search.languages import detect
 
+    detect.prefetch()
     top = args.top or settings.top_k
     index = _build_index(settings)
     if args.question:
@@ -95,13 +102,14 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 print(f"error: could not answer {question!r}: {exc}", file=sys.stderr)
             continue
+        tr = translator(args.lang or result.language)
         if args.json:
-            print(json.dumps(answer_json(result), ensure_ascii=False), flush=True)
+            print(json.dumps(answer_json(result, tr), ensure_ascii=False), flush=True)
         else:
             if not args.question:
                 print(("\n" if n else "") + f"Q: {question}")
             hint = f"(more: add --offset {args.offset + top})" if args.question else None
-            text = render_text(result, width, color, more_hint=hint, explain=args.explain)
+            text = render_text(result, width, color, hint, args.explain, tr)
             print(text, flush=True)
     return 0
 
@@ -109,9 +117,12 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
 def chat_command(args: argparse.Namespace, settings: Settings) -> int:
     """Ask, read, ask again; `/more` shows further passages; Ctrl-D quits."""
     models.choice(settings).prefetch()
+    from .i18n import translator
     from .render import render_text
     from .search.answer import answer
+    from .search.languages import detect
 
+    detect.prefetch()
     top = args.top or settings.top_k
     index = _build_index(settings)
     interactive = sys.stdin.isatty()
@@ -146,7 +157,8 @@ def chat_command(args: argparse.Namespace, settings: Settings) -> int:
         else:
             last_question, offset = line, 0
         result = answer(last_question, index, k=top, offset=offset)
-        text = render_text(result, width=width, color=color, more_hint="(/more for more)")
+        tr = translator(args.lang or result.language)
+        text = render_text(result, width, color, "(/more for more)", tr=tr)
         print(text + "\n", flush=True)
 
 
@@ -184,7 +196,9 @@ def corpus_command(args: argparse.Namespace, settings: Settings) -> int:
         if article.url:
             print(f"  {article.url}", file=out)
         print(
-            f"  {len(article.paragraphs)} paragraphs, {sentences[article.id]} sentences", file=out
+            f"  {len(article.paragraphs)} paragraphs, {sentences[article.id]} sentences, "
+            f"language {index.language_of(article)}",
+            file=out,
         )
     if corpus.warnings:
         count = len(corpus.warnings)
@@ -385,6 +399,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--explain", action="store_true", help="show what ranked each passage (bm25, semantic)"
     )
+    ask.add_argument("--lang", metavar="CODE", help=LANG_HELP)
     ask.set_defaults(handler=ask_command)
 
     chat = sub.add_parser(
@@ -395,6 +410,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example: bot chat --corpus corpus/",
     )
     chat.add_argument("-k", "--top", type=_top, help="passages per answer (default: $TOP_K or 3)")
+    chat.add_argument("--lang", metavar="CODE", help=LANG_HELP)
     chat.set_defaults(handler=chat_command)
 
     corpus = sub.add_parser(

@@ -41,9 +41,12 @@ def build_index(settings: Settings) -> SentenceIndex:
     if settings.max_article_age_days:
         corpus = within_age(corpus, settings.max_article_age_days)
     model = models.choice(settings).for_sentences
-    return load_or_build(
+    index = load_or_build(
         settings.corpus_dir, settings.search, settings.index_cache, corpus, model=model
     )
+    if index.semantic is not None:  # only the model's languages are asked of it
+        index = index.with_semantic(index.semantic, settings.semantic_languages)
+    return index
 
 
 @dataclass(frozen=True)
