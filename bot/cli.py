@@ -80,7 +80,9 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     from .search.answer import answer
     from .search.languages import detect
 
-    detect.prefetch()
+    asked = " ".join(args.question)
+    if not (asked and detect.plainly_english_question(asked)):
+        detect.prefetch()  # an English question to an English briefing never needs its model
     top = args.top or settings.top_k
     index = _build_index(settings)
     if args.question:

@@ -7,7 +7,6 @@ never meet in the index and each language's BM25 statistics stay its own (see `b
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from functools import cache, cached_property
@@ -22,11 +21,24 @@ from .table import ACCENTS, BIGRAMS, THAI, Language
 
 TAG = "\x1f"  # between a language's code and a term in the string a key is made of
 MAX_REMEMBERED_WORDS = 1_000_000
-_DIGITS = {
-    cp: str(unicodedata.decimal(chr(cp)))
-    for cp in range(sys.maxunicode + 1)
-    if unicodedata.category(chr(cp)) == "Nd" and not chr(cp).isascii()
-}
+
+
+class _Digits(dict):
+    """`str.translate` table: digits of every script as 0-9, worked out a character at a time.
+
+    (Building it for all of Unicode up front took half a second at every start.)
+    """
+
+    def __missing__(self, code: int) -> int | str:
+        char = chr(code)
+        found: int | str = code
+        if not char.isascii() and unicodedata.category(char) == "Nd":
+            found = str(unicodedata.decimal(char))
+        self[code] = found
+        return found
+
+
+_DIGITS = _Digits()
 # A space of any width between digit groups ("20 000", "20\u202f000").
 _SPACES = " \u00a0\u2007\u2009\u202f"
 _SEPARATORS = ",'\u2019\u066c" + _SPACES

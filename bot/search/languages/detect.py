@@ -9,6 +9,7 @@ Spanish question asked of it is Spanish. Articles are identified from their firs
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Collection
 
@@ -107,10 +108,15 @@ def plainly_english(text: str) -> bool:
 def question_language(question: str, briefing: Collection[str]) -> str | None:
     """The language of a question asked of a briefing in these languages.
 
-    The briefing's most probable language, unless another language is certain (at least
-    `QUESTION_CERTAINTY`) or far more probable (`PLAUSIBLE_RATIO`); None when the question has
-    no letters.
+    A question plainly in English, asked of a briefing with English articles, is English
+    without py3langid (`plainly_english_question`). Otherwise the briefing's most probable
+    language, unless another language is certain (at least `QUESTION_CERTAINTY`) or far more
+    probable (`PLAUSIBLE_RATIO`); None when the question has no letters.
     """
+    from . import ENGLISH
+
+    if ENGLISH in briefing and plainly_english_question(question):
+        return ENGLISH
     found = ranked(question, briefing)
     if not found:
         return None
@@ -121,3 +127,28 @@ def question_language(question: str, briefing: Collection[str]) -> str | None:
     if ours is not None and ours[1] * PLAUSIBLE_RATIO >= probability:
         return ours[0]
     return best
+
+
+def plainly_english_question(question: str) -> bool:
+    """Whether a question is unmistakably English, so that py3langid need not be loaded.
+
+    ASCII, asked with an English question word or auxiliary, and at least
+    `ENGLISH_QUESTION_SHARE` of its words English stop words: "Who is winning the battle for
+    the city?", but not "Was ist die Hauptstadt?" nor "In ce an a fost fondat?".
+    """
+    if not question.isascii():
+        return False
+    from ..text import STOP_WORDS
+
+    words = _ASCII_WORD.findall(question.lower())
+    if not words or not _ENGLISH_ASKING.intersection(words):
+        return False
+    return sum(w in STOP_WORDS for w in words) >= ENGLISH_QUESTION_SHARE * len(words)
+
+
+ENGLISH_QUESTION_SHARE = 0.4
+_ENGLISH_ASKING = frozenset(
+    "what who whom whose which when where why how is are was were do does did can could will "
+    "would should has have had".split()
+)
+_ASCII_WORD = re.compile(r"[a-z]+")
