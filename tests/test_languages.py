@@ -348,3 +348,23 @@ def test_nearest_sentences_keep_to_the_questions_language(routed: bool) -> None:
     question = matrix[5].astype(np.float32)  # a sentence of an odd article
     ids, _ = vectors.nearest(question / np.linalg.norm(question), 10, among=among)
     assert len(ids) and all(among[i // 4] for i in ids.tolist())
+
+
+@pytest.mark.parametrize(
+    ("question", "english"),
+    [
+        ("Who is winning the battle for the city?", True),
+        ("How many people fled Aleppo?", True),
+        ("Was ist die Hauptstadt von Syrien?", False),
+        ("In ce an a fost fondat orasul?", False),
+        ("¿Quién controla el este de Alepo?", False),
+        ("Aleppo?", False),
+    ],
+    ids=["en", "en-how-many", "de-was", "ro-ascii", "es", "one-word"],
+)
+def test_a_plainly_english_question_needs_no_language_model(question: str, english: bool) -> None:
+    from bot.search.languages.detect import plainly_english_question, question_language
+
+    assert plainly_english_question(question) is english
+    if english:
+        assert question_language(question, ("en", "ru")) == "en"
