@@ -127,8 +127,8 @@ def render_text(
     With `explain`, each passage also shows the signals that ranked it (`signals_text`).
     """
     if not answer.passages:
-        return answer.message or ""
-    blocks = []
+        return "\n".join(line for line in (answer.partial, answer.message) if line)
+    blocks = [answer.partial] if answer.partial else []
     for passage in answer.passages:
         number = f"{passage.rank}. "
         indent = " " * len(number)
@@ -177,9 +177,13 @@ def signals_text(passage: Passage) -> str:
 
 def render_html(answer: Answer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     """Telegram HTML messages, each within `limit`, split only between passages."""
+    note = f"<i>{html.escape(answer.partial)}</i>" if answer.partial else ""
     if not answer.passages:
-        return [html.escape(answer.message or "")]
+        message = html.escape(answer.message or "")
+        return [f"{note}\n{message}" if note else message]
     blocks = [_passage_html(p, answer, limit) for p in answer.passages]
+    if note:
+        blocks.insert(0, note)
     messages: list[str] = []
     for block in blocks:
         if messages and _length(messages[-1]) + 2 + _length(block) <= limit:
@@ -257,6 +261,7 @@ def answer_json(answer: Answer) -> dict:
         "hits": hits,
         "message": answer.message,
         "more": answer.more,
+        "partial": answer.partial,
     }
 
 

@@ -68,6 +68,7 @@ class Answer:
     message: str | None = None
     more: bool = False
     offset: int = 0
+    partial: str | None = None  # one line: part of the index could not be searched
 
 
 def answer(question: str, index: SentenceIndex, k: int = 3, offset: int = 0) -> Answer:
@@ -83,10 +84,11 @@ def answer(question: str, index: SentenceIndex, k: int = 3, offset: int = 0) -> 
     wanted = offset + k + 1
     # Expanding and merging can fold several hits into one passage; fetch generously.
     search = index.search(index.query(question), k=3 * wanted + 5)
-    terms = frozenset(search.terms)
+    terms, partial = frozenset(search.terms), search.partial
     if search.unknown_names:
         names = ", ".join(f"\u201c{name}\u201d" for name in search.unknown_names[:3])
-        return Answer(question, (), terms, message=f"{NOT_COVERED} It never mentions {names}.")
+        message = f"{NOT_COVERED} It never mentions {names}."
+        return Answer(question, (), terms, message=message, partial=partial)
     if not search.terms:
         return Answer(question, (), message=NO_WORDS)
     # Beyond the best hit, show only sentences that hold a fair share of the question.
@@ -99,7 +101,7 @@ def answer(question: str, index: SentenceIndex, k: int = 3, offset: int = 0) -> 
     ]
     passages = build_passages(index, hits, limit=wanted)
     if not passages:
-        return Answer(question, (), terms, message=NOT_COVERED)
+        return Answer(question, (), terms, message=NOT_COVERED, partial=partial)
     page = passages[offset : offset + k]
     return Answer(
         question,
@@ -108,6 +110,7 @@ def answer(question: str, index: SentenceIndex, k: int = 3, offset: int = 0) -> 
         message=None if page else "There are no more passages for this question.",
         more=len(passages) > offset + k,
         offset=offset,
+        partial=partial,
     )
 
 

@@ -85,6 +85,8 @@ class Search:
     terms: tuple[str, ...]
     hits: tuple[Hit, ...]
     unknown_names: tuple[str, ...] = ()
+    # Said to the reader when part of the index could not be searched (a shard that is down).
+    partial: str | None = None
 
 
 class SentenceIndex:

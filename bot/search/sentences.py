@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 
@@ -55,6 +57,17 @@ class SentenceSplitter:
         params = trainer.get_params()
         params.abbrev_types.update(ABBREVIATIONS)
         return cls(PunktSentenceTokenizer(params))
+
+    def fingerprint(self) -> str:
+        """A hash of what Punkt learned: two splitters with one fingerprint split alike."""
+        params = self._tokenizer._params
+        learned = [
+            sorted(params.abbrev_types),
+            sorted(map(list, params.collocations)),
+            sorted(params.sent_starters),
+            sorted(params.ortho_context.items()),
+        ]
+        return hashlib.sha256(json.dumps(learned).encode()).hexdigest()[:16]
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Return (start, end) offsets of the sentences of one paragraph."""
