@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import __version__, models
-from .config import MAX_TOP_K, Settings, read_environment
+from .config import MAX_SHARDS, MAX_TOP_K, Settings, read_environment
 from .errors import BotError
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ EXAMPLES = """examples:
   bot run                               the Telegram bot (TELEGRAM_BOT_TOKEN in .env)
   bot add https://example.org/news/story.html   add a web page as an article
   bot feeds add https://example.org/rss  list a feed; `bot refresh` adds its new articles
+  bot index build --shards 4            shard the index over the Ray cluster at RAY_ADDRESS
 """
 RUN_EXAMPLES = """examples:
   bot run                               long polling; Ctrl-C or SIGTERM stops it
@@ -145,7 +146,11 @@ def chat_command(args: argparse.Namespace, settings: Settings) -> int:
             offset += top
         else:
             last_question, offset = line, 0
-        result = answer(last_question, index, k=top, offset=offset)
+        try:
+            result = answer(last_question, index, k=top, offset=offset)
+        except BotError as exc:  # a sharded index none of whose shards replied
+            print(f"error: {exc}\n", file=sys.stderr)
+            continue
         text = render_text(result, width=width, color=color, more_hint="(/more for more)")
         print(text + "\n", flush=True)
 
@@ -215,6 +220,59 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
 
     serve(settings, index, secret, redactor.redact)
     return 0
+
+
+def index_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Build the index and save it, or shard it over a Ray cluster with --shards."""
+    from .reload import build_index, load_articles
+
+    started = time.monotonic()
+    if not args.shards:
+        if settings.index_cache is None:
+            raise BotError("INDEX_CACHE_DIR is off: an index built now would not be kept")
+        index = build_index(replace(settings, ray_address=None))
+        for warning in index.corpus.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        where = settings.corpus_dir / settings.index_cache
+        print(
+            f"{len(index.articles):,} articles, {len(index):,} sentences indexed in "
+            f"{time.monotonic() - started:.1f} s; saved in {where}"
+        )
+        return 0
+    from . import cluster
+
+    if not settings.ray_address:
+        print("note: RAY_ADDRESS is not set: the shards are built on a local Ray (this machine)")
+    corpus = load_articles(settings)
+    for warning in corpus.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    manifest = cluster.build_sharded(
+        settings, corpus, models.choice(settings).for_sentences, args.shards, say=print
+    )
+    note = models.choice(settings).note
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    vectors = "with sentence vectors" if manifest.model else "without sentence vectors"
+    print(
+        f"{len(corpus.articles):,} articles, {manifest.sentences:,} sentences in "
+        f"{len(manifest.shards)} shards, {vectors}; generation {manifest.generation}"
+    )
+    return 0
+
+
+def cluster_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Show the sharded index's shards on the Ray cluster: sizes, memory, health."""
+    if not settings.ray_address:
+        raise BotError(
+            "RAY_ADDRESS is not set: the index lives in the bot's process (set RAY_ADDRESS to "
+            "the Ray cluster's address to shard it; see README, Scale)"
+        )
+    from .cluster import report
+
+    lines, healthy = report(settings, stop=args.stop)
+    for line in lines:
+        print(line)
+    return 0 if healthy else 1
 
 
 def add_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -350,6 +408,13 @@ def _with_corpus(settings: Settings, corpus: str) -> Settings:
     return replace(settings, corpus_dir=Path(corpus))
 
 
+def _shards(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= MAX_SHARDS:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_SHARDS}")
+    return number
+
+
 def _top(value: str) -> int:
     number = int(value)
     if not 1 <= number <= MAX_TOP_K:
@@ -428,7 +493,45 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=run_command)
     _ingest_parsers(sub, common)
+    _cluster_parsers(sub, common)
     return parser
+
+
+def _cluster_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    index = sub.add_parser(
+        "index",
+        parents=[common],
+        help="build the index now: saved, or sharded over a Ray cluster",
+        description=(
+            "Build the index of the corpus and save it (INDEX_CACHE_DIR), as the bot would at "
+            "start-up. With --shards N, build it as N shards on the Ray cluster at RAY_ADDRESS "
+            "(a local Ray when unset) in SHARD_DIR; unchanged shards are kept."
+        ),
+        epilog="example: bot index build --shards 4",
+    )
+    actions = index.add_subparsers(dest="action", metavar="ACTION", required=True)
+    build = actions.add_parser("build", help="build the index (see bot index --help)")
+    build.add_argument(
+        "--shards", type=_shards, metavar="N", help="shard the index N ways over a Ray cluster"
+    )
+    build.add_argument("--corpus", metavar="PATH", default=argparse.SUPPRESS, help="corpus folder")
+    index.set_defaults(handler=index_command)
+
+    cluster = sub.add_parser(
+        "cluster",
+        parents=[common],
+        help="the sharded index's shards on the Ray cluster: sizes, memory, health",
+        description=(
+            "Connect to the Ray cluster at RAY_ADDRESS and show the sharded index: each shard "
+            "with its articles, sentences, size on disk, memory, host and health. Exit code 1 "
+            "when a shard is not up."
+        ),
+        epilog="example: RAY_ADDRESS=auto bot cluster",
+    )
+    cluster.add_argument(
+        "--stop", action="store_true", help="stop every shard (the bot starts them again)"
+    )
+    cluster.set_defaults(handler=cluster_command)
 
 
 def _ingest_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -124,3 +124,53 @@ def test_regrouping_in_slices_gives_the_same_model(monkeypatch: pytest.MonkeyPat
     sliced = small.regrouped(keep, group_of, lengths, Bm25Params())
     for name, array in whole.arrays().items():
         np.testing.assert_array_equal(array, sliced.arrays()[name], err_msg=name)
+
+
+@pytest.mark.parametrize(
+    ("k1", "b", "epsilon"),
+    [(1.5, 0.75, 0.25), (0.5, 0.4, 0.25), (1.2, 0.0, 0.5)],
+    ids=["rank-bm25 defaults", "ours", "no length norm"],
+)
+def test_a_sharded_corpus_scores_as_rank_bm25_over_the_whole(
+    k1: float, b: float, epsilon: float
+) -> None:
+    """Shards fitted apart, then given the corpus's statistics, score as one BM25Okapi."""
+    from bot.cluster import stats
+    from bot.config import SearchParams
+
+    rng = np.random.default_rng(17)
+    documents = random_corpus(rng, 300, 60)
+    params = SearchParams(k1=k1, b=b, epsilon=epsilon)
+    reference = BM25Okapi(documents, k1=k1, b=b, epsilon=epsilon)
+    whole = Bm25.fit(documents, Bm25Params(k1, b, epsilon))
+    home = rng.integers(0, 3, size=len(documents))
+    members = [np.flatnonzero(home == n) for n in range(3)]
+    fitted = [Bm25.fit([documents[i] for i in m], Bm25Params(k1, b, epsilon)) for m in members]
+    keys, idf = stats.corpus_idf(
+        [s.keys for s in fitted], [np.diff(s.offsets) for s in fitted], len(documents), params
+    )
+    np.testing.assert_array_equal(idf, whole.idf)  # the same bits, epsilon floor included
+    length = sum(int(s.lengths.sum()) for s in fitted)
+    shards = [
+        stats.restate(s, s.lengths, keys, idf, len(documents), length, params) for s in fitted
+    ]
+    for _ in range(200):
+        query = [f"t{i}" for i in rng.integers(0, 70, size=rng.integers(1, 8))]  # some unknown
+        expected, ours = reference.get_scores(query), whole.scores(query)
+        for shard, m in zip(shards, members, strict=True):
+            np.testing.assert_allclose(shard.scores(query), expected[m], atol=1e-9)
+            np.testing.assert_array_equal(shard.scores(query), ours[m])
+
+
+def test_ties_at_the_cut_go_to_the_lowest_positions() -> None:
+    from bot.search.bm25 import top_k
+
+    scores = np.array([1.0, 3.0, 2.0, 2.0, 2.0, 2.0, 0.5, 2.0])
+    assert top_k(scores, 3).tolist() == [1, 2, 3]
+    assert top_k(scores, 6).tolist() == [1, 2, 3, 4, 5, 7]
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        scores = rng.integers(0, 4, size=200).astype(np.float64)
+        k = int(rng.integers(1, 60))
+        stable = np.argsort(-scores, kind="stable")[:k]
+        assert top_k(scores, k).tolist() == stable.tolist()

@@ -176,8 +176,14 @@ class SentenceIndex:
         built = build.build(corpus, params, progress)
         return cls(corpus, params, built.arrays, built.names, built.models)
 
+    # Whether a search waits on other processes (a sharded index): edges then answer in a thread.
+    remote = False
+
     def __len__(self) -> int:
         return len(self._start)
+
+    def close(self) -> None:
+        """Let go of what the index holds besides memory (here nothing; elsewhere shards)."""
 
     @property
     def articles(self) -> tuple[Article, ...]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 
 from ..config import Settings
+from ..errors import BotError
 from ..ingest.gaps import GapsLog, question_key
 from ..reload import Edition, Reloader
 from ..search.answer import Answer, answer
@@ -22,6 +24,9 @@ INLINE_ANSWER_SECONDS = 0.002
 # previous one within this time rewords that one's record instead of adding another.
 INLINE_TYPING_SECONDS = 60.0
 REMEMBERED_INLINE_USERS = 10_000  # in memory only, never stored
+UNAVAILABLE = "Sorry, the briefing cannot be searched right now. Please try again in a minute."
+
+log = logging.getLogger(__name__)
 
 
 class Briefing:
@@ -58,10 +63,14 @@ class Briefing:
     ) -> Answer:
         """Ask the core: on the event loop while answers are quick, else in a worker thread."""
         args = (question, edition.index, k or self.settings.top_k, offset)
-        if self.answer_seconds < INLINE_ANSWER_SECONDS:
-            result, seconds = _timed_answer(*args)
-        else:
-            result, seconds = await asyncio.to_thread(_timed_answer, *args)
+        try:
+            if self.answer_seconds < INLINE_ANSWER_SECONDS and not edition.index.remote:
+                result, seconds = _timed_answer(*args)
+            else:
+                result, seconds = await asyncio.to_thread(_timed_answer, *args)
+        except BotError as exc:  # a sharded index none of whose shards replied
+            log.warning("Could not answer %r: %s", question[:80], exc)
+            return Answer(question, (), message=UNAVAILABLE)
         self.answer_seconds += 0.2 * (seconds - self.answer_seconds)
         return result
 
@@ -102,8 +111,11 @@ class Briefing:
 
 
 def _uncovered(result: Answer) -> bool:
-    """Whether an answer says the briefing does not cover a question that had words."""
-    return not result.passages and bool(result.terms) and result.offset == 0
+    """Whether an answer says the briefing does not cover a question that had words.
+
+    Not when part of a sharded index could not be searched: the rest may have covered it.
+    """
+    return not result.passages and bool(result.terms) and result.offset == 0 and not result.partial
 
 
 def _timed_answer(

@@ -284,8 +284,8 @@ def _page(
     result: Answer, edition: Edition, briefing: Briefing
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One message for an answer: as many passages as fit, with the buttons that apply."""
-    if not result.passages:
-        return f"{html.escape(result.message or '')}\n{texts.HELP_POINTER}", None
+    if not result.passages:  # the message, after the partial note when there is one
+        return f"{render_html(result)[0]}\n{texts.HELP_POINTER}", None
     for shown in range(len(result.passages), 0, -1):
         messages = render_html(replace(result, passages=result.passages[:shown]), TEXT_LIMIT)
         if len(messages) == 1:
