@@ -72,9 +72,6 @@ def main(argv: list[str] | None = None) -> int:
 def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     """Answer the question on the command line, or every line of standard input."""
     models.choice(settings).prefetch()
-    from .render import answer_json, render_text
-    from .search.answer import answer
-
     top = args.top or settings.top_k
     index = _build_index(settings)
     if args.question:
@@ -83,7 +80,19 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
         questions = _lines(sys.stdin)
     else:
         print('error: no question; try: bot ask "Who controls eastern Aleppo?"', file=sys.stderr)
+        index.close()
         return 2
+    with contextlib.closing(index):  # a sharded index lets go of its shards (they run on)
+        _ask_each(args, index, questions, top)
+    return 0
+
+
+def _ask_each(
+    args: argparse.Namespace, index: SentenceIndex, questions: Iterator[str], top: int
+) -> None:
+    from .render import answer_json, render_text
+    from .search.answer import answer
+
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     width = min(shutil.get_terminal_size().columns, 100) - 1
     for n, question in enumerate(questions):
@@ -104,17 +113,20 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
             hint = f"(more: add --offset {args.offset + top})" if args.question else None
             text = render_text(result, width, color, more_hint=hint, explain=args.explain)
             print(text, flush=True)
-    return 0
 
 
 def chat_command(args: argparse.Namespace, settings: Settings) -> int:
     """Ask, read, ask again; `/more` shows further passages; Ctrl-D quits."""
     models.choice(settings).prefetch()
+    index = _build_index(settings)
+    with contextlib.closing(index):  # a sharded index lets go of its shards (they run on)
+        return _chat(index, args.top or settings.top_k)
+
+
+def _chat(index: SentenceIndex, top: int) -> int:
     from .render import render_text
     from .search.answer import answer
 
-    top = args.top or settings.top_k
-    index = _build_index(settings)
     interactive = sys.stdin.isatty()
     if interactive:
         with contextlib.suppress(ImportError):

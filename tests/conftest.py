@@ -152,7 +152,7 @@ async def app(fake, aleppo_index) -> AsyncIterator:
 
 @pytest.fixture(scope="session")
 def squad_semantic(tmp_path_factory: pytest.TempPathFactory):
-    """SQuAD dev's first 150 paragraphs as one semantic index, its vectors saved (encoded once).
+    """SQuAD dev's first 80 paragraphs as one semantic index, its vectors saved (encoded once).
 
     Returns (corpus, questions, index, cache folder); sharded builds reuse the vectors there,
     so that both indexes compare questions with the same vectors.
@@ -165,7 +165,7 @@ def squad_semantic(tmp_path_factory: pytest.TempPathFactory):
 
     if not SQUAD.is_file():
         pytest.skip(f"no SQuAD dev set at {SQUAD}")
-    corpus, questions = squad(150)
+    corpus, questions = squad(80)
     cache = tmp_path_factory.mktemp("squad-semantic")
     encoder = Encoder(SHARED_MODEL)
     params = SearchParams()

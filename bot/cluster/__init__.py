@@ -120,8 +120,8 @@ def report(settings: Settings, stop: bool = False) -> tuple[list[str], bool]:
             f"{manifest.sentences:,} sentences{vectors}, built {manifest.created} "
             f"(statistics {manifest.generation})"
         )
-    states = shard_states(manifest)
-    current = [s for s in states if manifest and s.generation == manifest.generation]
+    states = shard_states(folder, manifest)
+    current = [s for s in states if s.current]
     if current:
         lines.append(
             f"{'shard':>5}  {'articles':>9}  {'sentences':>10}  {'on disk':>8}  "

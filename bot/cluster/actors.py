@@ -12,8 +12,10 @@ goes down or comes back is logged once.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import os
+import pickle
 import platform
 import threading
 import time
@@ -23,6 +25,7 @@ from pathlib import Path
 from ..config import SearchParams
 from ..errors import ClusterError
 from . import layout
+from .fanout import OPEN, OPEN_LOCK, RayShards, packed, reason
 from .shard import open_shard
 
 log = logging.getLogger(__name__)
@@ -31,11 +34,6 @@ NAMESPACE = "briefing-bot"
 ACTOR_PREFIX = "shard-"
 # Time for every shard of a generation to open (a cluster may have to start processes).
 START_SECONDS = 300.0
-# How long a question waits for a shard that did not answer the last one.
-DOWN_SECONDS = 1.0
-# Generations whose shards this process uses, with how many indexes use them.
-_IN_USE: dict[str, int] = {}
-_IN_USE_LOCK = threading.Lock()
 
 
 def connect(address: str | None, cpus: int | None = None) -> None:
@@ -69,8 +67,14 @@ def connect(address: str | None, cpus: int | None = None) -> None:
         ) from exc
 
 
-def actor_name(generation: str, number: int) -> str:
-    return f"{ACTOR_PREFIX}{generation}-{number}"
+def actor_name(folder: Path, generation: str, number: int) -> str:
+    """`shard-<generation>-<folder>-<n>`: shard n of a generation in one shard folder.
+
+    Two folders holding the same index never share actors: their reloads would stop each
+    other's shards.
+    """
+    where = hashlib.blake2b(str(folder).encode(), digest_size=4).hexdigest()
+    return f"{ACTOR_PREFIX}{generation}-{where}-{number}"
 
 
 class ShardActor:
@@ -88,6 +92,7 @@ class ShardActor:
     ) -> None:
         settings = SearchParams(**params)
         self.shard = open_shard(Path(folder), Path(stats_folder), key, settings, model)
+        self._lock = threading.Lock()
         self.about = {
             "number": number,
             "generation": generation,
@@ -104,11 +109,16 @@ class ShardActor:
         """What the shard is, where it runs and how much memory its process holds."""
         return {**self.about, "rss_mb": resident_mb()}
 
-    def answer_ask(self, ask: object) -> object:
-        return self.shard.answer_ask(ask)
+    def serve(self, request: bytes) -> bytes:
+        """Answer one packed request (`shard.Ask` or `shard.Compare`); b"" asks nothing.
 
-    def answer_compare(self, request: object) -> object:
-        return self.shard.answer_compare(request)
+        Questions come through the bot's compiled graph (on a thread of its own) or as plain
+        calls (another process's `bot ask`): one at a time.
+        """
+        if not request:
+            return b""
+        with self._lock:
+            return packed(self.shard.serve(pickle.loads(request)))
 
 
 def resident_mb() -> float:
@@ -142,12 +152,18 @@ def start_shards(
     """The actors of a generation's shards (started unless running), once all have opened."""
     import ray
 
+    key = actor_name(folder, manifest.generation, 0)
+    with OPEN_LOCK:  # this process asks them already (a reload that changed nothing)
+        shared = OPEN.get(key)
+        if shared is not None:
+            shared.users += 1
+            return shared
     actor = _remote_actor()
 
     def start(n: int) -> object:
         entry = manifest.shards[n]
         return actor.options(
-            name=actor_name(manifest.generation, n),
+            name=actor_name(folder, manifest.generation, n),
             namespace=NAMESPACE,
             lifetime="detached",
             get_if_exists=True,
@@ -170,7 +186,7 @@ def start_shards(
         infos = ray.get([h.info.remote() for h in handles], timeout=START_SECONDS)
     except (ray.exceptions.RayError, ray.exceptions.GetTimeoutError) as exc:
         raise ClusterError(
-            f"the shards of {folder} did not all open ({_reason(exc)}); every node must read "
+            f"the shards of {folder} did not all open ({reason(exc)}); every node must read "
             "that folder at the same path (see `bot cluster`)"
         ) from exc
     for n, info in enumerate(infos):
@@ -178,141 +194,11 @@ def start_shards(
             raise ClusterError(
                 f"shard {n + 1} runs another index; stop the shards: bot cluster --stop"
             )
-    with _IN_USE_LOCK:
-        _IN_USE[manifest.generation] = _IN_USE.get(manifest.generation, 0) + 1
-    return RayShards(handles, manifest.generation, timeout, start)
-
-
-class RayShards:
-    """A generation's shard actors, asked all at once (`coordinator.Fanout`).
-
-    An actor that died for good (stopped with `bot cluster --stop`, or out of restarts) is
-    started again by `start` when a question finds it dead.
-    """
-
-    def __init__(
-        self,
-        handles: Sequence[object],
-        generation: str,
-        timeout: float,
-        start: Callable[[int], object] | None = None,
-    ) -> None:
-        self.handles = list(handles)
-        self._start = start
-        self.count = len(self.handles)
-        self.generation = generation
-        self.timeout = timeout
-        self._down: set[int] = set()
-        self._lock = threading.Lock()
-        self._calls = 0
-        self._closing = False
-
-    def call(self, method: str, requests: Sequence[object | None]) -> list:
-        import ray
-
-        with self._lock:
-            self._calls += 1
-        try:
-            refs_handles = {n: self.handles[n] for n, r in enumerate(requests) if r is not None}
-            refs = {
-                n: getattr(handle, method).remote(requests[n])
-                for n, handle in refs_handles.items()
-            }
-            started = time.monotonic()
-            waiting = list(refs.values())
-            down = {refs[n] for n in refs if n in self._down}
-            # Shards that did not answer last time get a second; the others the full timeout.
-            first = DOWN_SECONDS if down else self.timeout
-            ready, waiting = ray.wait(waiting, num_returns=len(waiting), timeout=first)
-            if any(ref not in down for ref in waiting):
-                left = max(0.0, self.timeout - (time.monotonic() - started))
-                more, waiting = ray.wait(waiting, num_returns=len(waiting), timeout=left)
-                ready += more
-            replies: list = [None] * self.count
-            for n, ref in refs.items():
-                if ref in waiting:
-                    self._failed(n, f"no reply in {time.monotonic() - started:.1f} s")
-                    continue
-                try:
-                    replies[n] = ray.get(ref)
-                except ray.exceptions.ActorDiedError as exc:
-                    self._failed(n, _reason(exc))
-                    self._revive(n, refs_handles[n])
-                    continue
-                except ray.exceptions.RayError as exc:
-                    self._failed(n, _reason(exc))
-                    continue
-                self._answered(n)
-            return replies
-        finally:
-            with self._lock:
-                self._calls -= 1
-                stop = self._closing and not self._calls
-            if stop:
-                self._stop()
-
-    def close(self) -> None:
-        """Stop the shards once the calls under way end, unless another index uses them."""
-        with self._lock:
-            self._closing = True
-            stop = not self._calls
-        if stop:
-            self._stop()
-
-    def _stop(self) -> None:
-        with _IN_USE_LOCK:
-            users = _IN_USE.get(self.generation, 0) - 1
-            if users > 0:
-                _IN_USE[self.generation] = users
-                return
-            _IN_USE.pop(self.generation, None)
-        import ray
-
-        for handle in self.handles:
-            try:
-                ray.kill(handle, no_restart=True)
-            except ray.exceptions.RayError:  # gone already
-                continue
-        log.info("Stopped the %d shards of the previous index (%s)", self.count, self.generation)
-
-    def _revive(self, n: int, dead: object) -> None:
-        """Start shard n again (once, however many questions found it dead)."""
-        with self._lock:
-            if self._start is None or self._closing or self.handles[n] is not dead:
-                return
-            self.handles[n] = self._start(n)
-        log.warning("Shard %d of %d had stopped; starting it again", n + 1, self.count)
-
-    def _failed(self, n: int, reason: str) -> None:
-        with self._lock:
-            new = n not in self._down
-            self._down.add(n)
-        if new:
-            log.warning(
-                "Shard %d of %d did not answer (%s); answers say they are partial until it is "
-                "back (Ray restarts it)",
-                n + 1,
-                self.count,
-                reason,
-            )
-
-    def _answered(self, n: int) -> None:
-        with self._lock:
-            back = n in self._down
-            self._down.discard(n)
-        if back:
-            log.warning("Shard %d of %d answers again", n + 1, self.count)
-
-
-def _reason(exc: BaseException) -> str:
-    """One line about why a call failed, without the remote traceback."""
-    import ray
-
-    if isinstance(exc, ray.exceptions.RayTaskError):
-        cause = exc.cause
-        return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    shards = RayShards(handles, key, timeout, start)
+    shards.compile()
+    with OPEN_LOCK:
+        OPEN[key] = shards
+    return shards
 
 
 class RayRunner:
@@ -334,7 +220,7 @@ class RayRunner:
                 try:
                     results[where[ref]] = ray.get(ref)
                 except ray.exceptions.RayError as exc:
-                    raise ClusterError(f"a build task failed ({_reason(exc)})") from exc
+                    raise ClusterError(f"a build task failed ({reason(exc)})") from exc
                 done(where[ref], results[where[ref]])
         return results
 
@@ -344,12 +230,14 @@ class ShardState:
     """What `bot cluster` says of one shard actor."""
 
     number: int
-    generation: str
+    current: bool  # of the generation the manifest names (else an older one, still running)
     state: str  # "up", "no reply", "not started"
     info: dict
 
 
-def shard_states(manifest: layout.Manifest | None, timeout: float = 5.0) -> list[ShardState]:
+def shard_states(
+    folder: Path, manifest: layout.Manifest | None, timeout: float = 5.0
+) -> list[ShardState]:
     """Every shard actor of the cluster: those of `manifest`'s generation first, then others."""
     import ray
 
@@ -359,22 +247,22 @@ def shard_states(manifest: layout.Manifest | None, timeout: float = 5.0) -> list
         if entry.get("namespace") == NAMESPACE and entry["name"].startswith(ACTOR_PREFIX)
     )
     current = (
-        [actor_name(manifest.generation, n) for n in range(len(manifest.shards))]
+        [actor_name(folder, manifest.generation, n) for n in range(len(manifest.shards))]
         if manifest
         else []
     )
     states = []
     for name in current + [n for n in names if n not in current]:
-        generation, _, number = name[len(ACTOR_PREFIX) :].rpartition("-")
+        number, ours = int(name.rpartition("-")[2]), name in current
         if name not in names:
-            states.append(ShardState(int(number), generation, "not started", {}))
+            states.append(ShardState(number, ours, "not started", {}))
             continue
         try:
             handle = ray.get_actor(name, namespace=NAMESPACE)
             info = ray.get(handle.info.remote(), timeout=timeout)
-            states.append(ShardState(int(number), generation, "up", info))
+            states.append(ShardState(number, ours, "up", info))
         except (ray.exceptions.RayError, ValueError) as exc:
-            states.append(ShardState(int(number), generation, "no reply", {"error": _reason(exc)}))
+            states.append(ShardState(number, ours, "no reply", {"error": reason(exc)}))
     return states
 
 

@@ -66,15 +66,15 @@ class Fanout(Protocol):
 
     count: int
 
-    def call(self, method: str, requests: Sequence[object | None]) -> list:
+    def call(self, requests: Sequence[object | None]) -> list:
         """Send `requests[i]` to shard i at once (None: not asked); replies in shard order.
 
         A shard that failed or did not reply in time gives None (and is logged).
         """
         ...
 
-    def close(self) -> None:
-        """Let go of the shards (a newer generation answers now)."""
+    def close(self, retire: bool) -> None:
+        """Let go of the shards; with `retire`, stop them (a newer generation answers now)."""
         ...
 
 
@@ -85,13 +85,13 @@ class LocalShards:
         self.shards = list(shards)
         self.count = len(self.shards)
 
-    def call(self, method: str, requests: Sequence[object | None]) -> list:
+    def call(self, requests: Sequence[object | None]) -> list:
         return [
-            None if request is None else getattr(shard, method)(request)
+            None if request is None else shard.serve(request)
             for shard, request in zip(self.shards, requests, strict=True)
         ]
 
-    def close(self) -> None:
+    def close(self, retire: bool) -> None:
         pass
 
 
@@ -122,12 +122,14 @@ class ShardedIndex(SentenceIndex):
         shard_of_article: np.ndarray,
         encoder: Encoder | None = None,
         generation: str = "",
+        folder: Path | None = None,
     ) -> None:
         models = {"sentences": stems, "paragraphs": None, "articles": None}
         super().__init__(corpus, params, places, names, models)
         self.shards = shards
         self.encoder = encoder
         self.generation = generation
+        self.folder = folder
         self._shard_of = shard_of_article  # the shard of each article, by corpus position
 
     @classmethod
@@ -160,6 +162,7 @@ class ShardedIndex(SentenceIndex):
             shard_of,
             encoder,
             manifest.generation,
+            folder,
         )
 
     def query(self, question: str) -> Query:
@@ -170,8 +173,12 @@ class ShardedIndex(SentenceIndex):
         raise ClusterError("a sharded index scores on its shards; ask it with search()")
 
     def close(self) -> None:
-        """Let go of the shards once the questions under way are answered."""
-        self.shards.close()
+        """Let go of the shards; stop them too when a newer generation has replaced them.
+
+        (A reload that changed the index; not `bot ask` ending while `bot run` answers.)
+        """
+        current = layout.Manifest.read(self.folder) if self.folder else None
+        self.shards.close(retire=current is not None and current.generation != self.generation)
 
     def search(self, query: Query | str, k: int) -> Search:
         """Return up to `k` sentences that answer `query`, best first, as one index would.
@@ -188,7 +195,7 @@ class ShardedIndex(SentenceIndex):
         ask = Ask(
             query, k if meaning == "off" else FUSION_DEPTH, names, meaning, secrets.randbits(62)
         )
-        replies: list[Reply | None] = self.shards.call("answer_ask", [ask] * self.shards.count)
+        replies: list[Reply | None] = self.shards.call([ask] * self.shards.count)
         answered = [r for r in replies if r is not None]
         if not answered:
             raise ClusterError(
@@ -280,7 +287,7 @@ class ShardedIndex(SentenceIndex):
             else Compare(ask, near[self._shard_of[near] == n], by_bm25[home == n])
             for n, reply in enumerate(replies)
         ]
-        compared = self.shards.call("answer_compare", requests)
+        compared = self.shards.call(requests)
         found = [c for c in compared if c is not None]
         failed = sum(
             1 for r, c in zip(requests, compared, strict=True) if r is not None and c is None

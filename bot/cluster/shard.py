@@ -148,6 +148,12 @@ class ShardIndex(SentenceIndex):
         candidates = np.flatnonzero(own > 0)
         return _Lexical(lexical.stem_of, [], {}, weights, candidates, own[candidates], False)
 
+    def serve(self, request: Ask | Compare) -> Reply | Rows:
+        """Answer the first step of a search (`Ask`) or the second (`Compare`)."""
+        if isinstance(request, Ask):
+            return self.answer_ask(request)
+        return self.answer_compare(request)
+
     def answer_ask(self, ask: Ask) -> Reply:
         """Score a question: the best rows by BM25, and by meaning as `ask.meaning` says."""
         lexical = self._lexical(ask.query)
