@@ -17,7 +17,6 @@ import logging
 import os
 import pickle
 import platform
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -92,7 +91,6 @@ class ShardActor:
     ) -> None:
         settings = SearchParams(**params)
         self.shard = open_shard(Path(folder), Path(stats_folder), key, settings, model)
-        self._lock = threading.Lock()
         self.about = {
             "number": number,
             "generation": generation,
@@ -110,15 +108,8 @@ class ShardActor:
         return {**self.about, "rss_mb": resident_mb()}
 
     def serve(self, request: bytes) -> bytes:
-        """Answer one packed request (`shard.Ask` or `shard.Compare`); b"" asks nothing.
-
-        Questions come through the bot's compiled graph (on a thread of its own) or as plain
-        calls (another process's `bot ask`): one at a time.
-        """
-        if not request:
-            return b""
-        with self._lock:
-            return packed(self.shard.serve(pickle.loads(request)))
+        """Answer one packed request (`shard.Ask` or `shard.Compare`)."""
+        return packed(self.shard.serve(pickle.loads(request)))
 
 
 def resident_mb() -> float:
@@ -195,7 +186,6 @@ def start_shards(
                 f"shard {n + 1} runs another index; stop the shards: bot cluster --stop"
             )
     shards = RayShards(handles, key, timeout, start)
-    shards.compile()
     with OPEN_LOCK:
         OPEN[key] = shards
     return shards

@@ -1,12 +1,7 @@
 """A question sent to every shard actor at once, and their replies gathered with a deadline.
 
-Plain Ray actor calls cost about a millisecond of CPU each (measured here: four shards 3.6 ms,
-one 1.1 ms), which on a busy machine is more than the shards' own work. So while every shard
-is well, a question goes through a Ray compiled graph (shared-memory channels: the four
-shards in 0.6 ms), compiled once a generation. When a shard fails, is slow, or the graph
-cannot be had (another process's graph holds the actors), the graph is torn down and the
-question is asked again with plain calls, which wait for a restarting shard, give up on one
-that stays down, and start one that was stopped for good; the graph is compiled again later.
+A call waits for a shard that Ray is restarting (Ray runs the calls it missed again), gives
+up on one that stays down past the deadline, and starts again one that was stopped for good.
 """
 
 from __future__ import annotations
@@ -21,8 +16,6 @@ log = logging.getLogger(__name__)
 
 # How long a question waits for a shard that did not answer the last one.
 DOWN_SECONDS = 1.0
-# How long after a failure the compiled graph is tried again.
-GRAPH_RETRY_SECONDS = 30.0
 # The shards of each generation this process uses (one object, however many indexes use it).
 OPEN: dict[str, RayShards] = {}
 OPEN_LOCK = threading.Lock()
@@ -70,9 +63,6 @@ class RayShards:
         self._calls = 0
         self._closing = False
         self._retire = False
-        self._graph = None
-        self._graph_lock = threading.Lock()  # one question at a time through the graph
-        self._graph_at = 0.0  # when the graph may be compiled (again)
 
     def call(self, requests: Sequence[object | None]) -> list:
         """Send `requests[n]` to shard n (None: not asked); replies in order, None if failed."""
@@ -84,8 +74,7 @@ class RayShards:
             payloads = [
                 b"" if r is None else buffers.setdefault(id(r), packed(r)) for r in requests
             ]
-            replies = self._through_graph(payloads, deadline)
-            return replies if replies is not None else self._one_by_one(payloads, deadline)
+            return self._gather(payloads, deadline)
         finally:
             with self._lock:
                 self._calls -= 1
@@ -93,61 +82,24 @@ class RayShards:
             if stop:
                 self._stop()
 
-    def compile(self) -> None:
-        """Compile the graph now (at start-up), not at the first question."""
-        with self._graph_lock:
-            self._compiled()
-
-    def _through_graph(self, payloads: list[bytes], deadline: float) -> list | None:
-        """The replies through the compiled graph, or None to ask one by one."""
-        import ray
-
-        if self._down or not self._graph_lock.acquire(blocking=False):
-            return None  # a shard is down, or another question is in the graph
-        try:
-            graph = self._compiled()
-            if graph is None:
-                return None
-            try:
-                left = max(0.0, deadline - time.monotonic())
-                values = ray.get(graph.execute(*payloads), timeout=left)
-            except Exception as exc:  # a shard died or was slow: the graph is unusable
-                log.info("The shards' graph failed (%s); asking them one by one", reason(exc))
-                self._teardown()
-                return None
-            return [pickle.loads(v) if v else None for v in values]
-        finally:
-            self._graph_lock.release()
-
-    def _compiled(self) -> object | None:
-        if self._graph is None and not self._closing and time.monotonic() >= self._graph_at:
-            from ray.dag import InputNode, MultiOutputNode
-
-            try:
-                with InputNode() as question:
-                    nodes = [h.serve.bind(question[n]) for n, h in enumerate(self.handles)]
-                self._graph = MultiOutputNode(nodes).experimental_compile()
-            except Exception as exc:  # e.g. another process's graph holds these actors
-                log.info("No compiled graph for the shards (%s); asking one by one", reason(exc))
-                self._graph_at = time.monotonic() + GRAPH_RETRY_SECONDS
-        return self._graph
-
-    def _teardown(self) -> None:
-        graph, self._graph = self._graph, None
-        self._graph_at = time.monotonic() + GRAPH_RETRY_SECONDS
-        if graph is not None:
-            try:
-                graph.teardown()
-            except Exception as exc:
-                log.debug("Tearing down the shards' graph: %s", reason(exc))
-
-    def _one_by_one(self, payloads: list[bytes], deadline: float) -> list:
-        """Plain calls: the replies in time, None for the shards that failed or were late."""
+    def _gather(self, payloads: list[bytes], deadline: float) -> list:
+        """The replies in time, None for the shards that failed or were late."""
         import ray
 
         handles = {n: self.handles[n] for n, p in enumerate(payloads) if p}
         refs = {n: handle.serve.remote(payloads[n]) for n, handle in handles.items()}
         replies: list = [None] * self.count
+        if not self._down:  # all well: one wait for every reply
+            try:
+                values = ray.get(
+                    list(refs.values()), timeout=max(0.0, deadline - time.monotonic())
+                )
+            except ray.exceptions.RayError:
+                pass  # find out below which shard failed
+            else:
+                for n, value in zip(refs, values, strict=True):
+                    replies[n] = pickle.loads(value)
+                return replies
         waiting = list(refs.values())
         down = {refs[n] for n in refs if n in self._down}
         # Shards that did not answer last time get a second; the others the whole deadline.
@@ -176,9 +128,9 @@ class RayShards:
     def close(self, retire: bool) -> None:
         """One index of this process less uses these shards.
 
-        When the last one lets go, the compiled graph is released once the questions under way
-        are answered; with `retire` (a newer generation answers now) the shards stop too.
-        Without it they run on for other processes (`bot run`, `bot ask`) and the next start.
+        With `retire` (a newer generation answers now), the last one to let go stops the shards
+        once the questions under way are answered. Without it they run on, for other processes
+        (`bot run`, `bot ask`) and the next start.
         """
         with OPEN_LOCK:
             self.users -= 1
@@ -195,8 +147,6 @@ class RayShards:
     def _stop(self) -> None:
         import ray
 
-        with self._graph_lock:
-            self._teardown()
         if not self._retire:
             return
         for handle in self.handles:
@@ -212,9 +162,6 @@ class RayShards:
             if self._start is None or self._closing or self.handles[n] is not dead:
                 return
             self.handles[n] = self._start(n)
-        with self._graph_lock:  # the graph holds the dead actor: compiled again once all are well
-            self._teardown()
-            self._graph_at = 0.0
         log.warning("Shard %d of %d had stopped; starting it again", n + 1, self.count)
 
     def _failed(self, n: int, why: str) -> None:
