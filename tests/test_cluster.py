@@ -198,3 +198,41 @@ def test_bot_index_build_saves_the_index(news_dir: Path, capsys: pytest.CaptureF
     out = capsys.readouterr().out
     assert out.startswith("5 articles, 15 sentences indexed in ") and "index-cache" in out
     assert list((Path.cwd() / "index-cache").glob("index-*"))  # INDEX_CACHE_DIR of the test
+
+
+async def test_the_telegram_bot_answers_from_shards(tmp_path: Path, fake) -> None:
+    from bot.telegram_edge.briefing import UNAVAILABLE
+    from tests import telegram_fakes as tf
+    from tests.conftest import BUNDLED_CORPUS
+    from tests.test_render import visible
+
+    sharded = sharded_here(load_corpus(BUNDLED_CORPUS), tmp_path / "shards", 2)
+    app = await tf.started(fake, sharded)
+    question = "How many people fled Aleppo?"
+    try:
+        await app.process_update(tf.update(app, message=tf.message(question)))
+        shown = visible(fake.sent("sendMessage")[-1]["text"])
+        assert "At least 20,000 people have fled" in shown
+        assert "according to the International Red Cross" in shown
+        empty = 1 - layout.shard_of(sharded.articles[0].id, 2)  # the shard with no article
+
+        class Down(LocalShards):
+            def call(self, requests: list) -> list:
+                replies = super().call(requests)
+                replies[empty] = None
+                return replies
+
+        sharded.shards = Down(sharded.shards.shards)
+        await app.process_update(tf.update(app, 2, message=tf.message(question, message_id=101)))
+        text = fake.sent("sendMessage")[-1]["text"]
+        assert text.startswith(f"<i>{html.escape(partial_note(1, 2))}</i>\n\n<blockquote>")
+
+        class AllDown(LocalShards):
+            def call(self, requests: list) -> list:
+                return [None] * self.count
+
+        sharded.shards = AllDown(sharded.shards.shards)
+        await app.process_update(tf.update(app, 3, message=tf.message(question, message_id=102)))
+        assert fake.sent("sendMessage")[-1]["text"].startswith(html.escape(UNAVAILABLE))
+    finally:
+        await app.shutdown()
