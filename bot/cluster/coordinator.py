@@ -34,10 +34,8 @@ from ..search import semantic
 from ..search.bm25 import Bm25, top_k
 from ..search.corpus import Corpus
 from ..search.embed import Encoder
-from ..search.fusion import covered, evidence, fuse
 from ..search.index import (
     COORDINATION_DEPTH,
-    CREDIT_DEPTH,
     FUSION_DEPTH,
     MIN_NAMES_FOR_COORDINATION,
     Hit,
@@ -244,14 +242,9 @@ class ShardedIndex(SentenceIndex):
         ids = rows.ids
         similarity = rows.similarity.astype(np.float64)
         coverage, scores = rows.coverage, rows.bm25
-        unknown = self._unknown_names(query)
-        strength = evidence(similarity, coverage, self.params)
-        answerable = covered(strength, bool(unknown), self.params)
-        if not answerable and not unknown:
-            answerable = self._credits_named(query, ids[top_k(coverage, CREDIT_DEPTH)])
-        if not answerable:
+        fused, unknown = self._fused_scores(query, ids, similarity, coverage, scores)
+        if fused is None:
             return Search(query.stems, (), unknown)
-        fused = fuse(similarity, coverage, scores, self.params)
         order = self._named_first(query, rows.named, top_k(fused, k))
         hits = [
             Hit(

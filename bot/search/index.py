@@ -365,14 +365,9 @@ class SentenceIndex:
             postings = self._bm25.postings(key)
             where = np.clip(np.searchsorted(postings, ids), 0, max(len(postings) - 1, 0))
             coverage += lexical.share[key] * (postings[where] == ids) if len(postings) else 0
-        unknown = self._unknown_names(query)
-        strength = evidence(similarity, coverage, self.params)
-        answerable = covered(strength, bool(unknown), self.params)
-        if not answerable and not unknown:
-            answerable = self._credits_named(query, ids[top_k(coverage, CREDIT_DEPTH)])
-        if not answerable:
+        fused, unknown = self._fused_scores(query, ids, similarity, coverage, scores)
+        if fused is None:
             return Search(query.stems, (), unknown)
-        fused = fuse(similarity, coverage, scores, self.params)
         order = self._names_first(query, ids, top_k(fused, k))
         hits = []
         for j in order:
@@ -389,6 +384,27 @@ class SentenceIndex:
                 )
             )
         return Search(query.stems, tuple(hits))
+
+    def _fused_scores(
+        self,
+        query: Query,
+        ids: np.ndarray,
+        similarity: np.ndarray,
+        coverage: np.ndarray,
+        scores: np.ndarray,
+    ) -> tuple[np.ndarray | None, tuple[str, ...]]:
+        """The candidates' fused scores, or None and the names it never mentions if not covered.
+
+        Also what a sharded index decides with, from its shards' candidates (`bot/cluster`).
+        """
+        unknown = self._unknown_names(query)
+        strength = evidence(similarity, coverage, self.params)
+        answerable = covered(strength, bool(unknown), self.params)
+        if not answerable and not unknown:
+            answerable = self._credits_named(query, ids[top_k(coverage, CREDIT_DEPTH)])
+        if not answerable:
+            return None, unknown
+        return fuse(similarity, coverage, scores, self.params), ()
 
     def _credits_named(self, query: Query, ids: np.ndarray) -> bool:
         """Whether one of these sentences is credited to someone the question names.
