@@ -8,7 +8,7 @@ import time
 from collections import OrderedDict
 
 from ..config import Settings
-from ..errors import BotError
+from ..errors import ClusterError
 from ..ingest.gaps import GapsLog, question_key
 from ..reload import Edition, Reloader
 from ..search.answer import Answer, answer
@@ -68,8 +68,8 @@ class Briefing:
                 result, seconds = _timed_answer(*args)
             else:
                 result, seconds = await asyncio.to_thread(_timed_answer, *args)
-        except BotError as exc:  # a sharded index none of whose shards replied
-            log.warning("Could not answer %r: %s", question[:80], exc)
+        except ClusterError as exc:  # a sharded index none of whose shards replied
+            log.warning("Could not answer a question: %s", exc)
             return Answer(question, (), message=UNAVAILABLE)
         self.answer_seconds += 0.2 * (seconds - self.answer_seconds)
         return result
