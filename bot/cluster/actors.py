@@ -1,12 +1,10 @@
-"""Ray: the connection, one actor a shard, questions sent to them all at once, build tasks.
+"""Ray: the connection, one actor a shard, build tasks, and what `bot cluster` shows.
 
-The shard actors are named after their generation and number (`shard-<generation>-<n>`) in
-the namespace `briefing-bot` and outlive the process that started them (detached), so that
+The shard actors are named after their generation, folder and number (`actor_name`) in the
+namespace `briefing-bot` and outlive the process that started them (detached), so that
 `bot ask`, a restarted bot and `bot cluster` find them running. Ray restarts an actor whose
 process dies (it opens its shard again: memory-mapped, seconds) and runs the calls it missed
-again. A call waits `SHARD_TIMEOUT_SECONDS` for a shard (a shard known to be down, a second),
-then the answer goes on without it and says so (`coordinator.partial_note`); each shard that
-goes down or comes back is logged once.
+again; questions reach the actors through `fanout.RayShards`.
 """
 
 from __future__ import annotations

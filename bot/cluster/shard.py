@@ -285,9 +285,10 @@ def _holds(postings: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 def built_shard(corpus: Corpus, params: SearchParams, built: Built) -> dict[str, np.ndarray]:
     """The arrays a built shard is saved with: the index's, lengths and name counts."""
+    if built.name_counts is None:
+        raise ValueError("the build kept no name counts")
     index = ShardIndex(corpus, params, built.arrays, built.models)
     arrays = index.arrays()
-    assert built.name_counts is not None
     for name in stats.COUNT_TABLES:
         arrays[f"counts.{name}"] = getattr(built.name_counts, name)
     return arrays
