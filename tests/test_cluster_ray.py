@@ -125,8 +125,6 @@ def test_a_killed_shard_is_restarted_and_no_question_is_lost(
 def test_a_stopped_shard_makes_one_answer_partial_and_is_started_again(
     news_dir: Path, tmp_path: Path, ray_session, opened: list, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ray.exceptions import ActorDiedError
-
     corpus = load_corpus(news_dir)
     settings = _settings(tmp_path, corpus_dir=news_dir, shard_timeout=5.0)
     sharded = kept(opened, open_index(settings, corpus))
@@ -134,8 +132,7 @@ def test_a_stopped_shard_makes_one_answer_partial_and_is_started_again(
     whole = answers(sharded, [question])
     home = sharded.shards.handles[layout.shard_of("floods", 3)]
     ray_session.kill(home, no_restart=True)  # as `bot cluster --stop` does
-    with pytest.raises(ActorDiedError):
-        ray_session.get(home.info.remote(), timeout=60)
+    assert _dies(ray_session, home)
     with caplog.at_level(logging.WARNING, logger="bot.cluster.fanout"):
         partial = answer(question, sharded)
         assert partial.partial == partial_note(1, 3) and not partial.passages
@@ -189,6 +186,19 @@ async def test_a_swap_during_questions_drops_none(
         time.sleep(0.1)
     else:
         pytest.fail("the previous generation's shards still run")
+
+
+def _dies(ray, handle) -> bool:
+    """Whether the actor is found dead within ten seconds (a kill goes by way of Ray's head)."""
+    from ray.exceptions import ActorDiedError
+
+    for _ in range(100):
+        try:
+            ray.get(handle.info.remote(), timeout=60)
+        except ActorDiedError:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def kept(opened: list, index):
