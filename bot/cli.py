@@ -44,6 +44,10 @@ RUN_EXAMPLES = """examples:
   bot run                               long polling; Ctrl-C or SIGTERM stops it
   bot run --webhook-url https://bot.example.org/telegram --port 8443
 """
+LANG_HELP = (
+    "the language of the bot's own words, like ru or ar (default: the question's when the bot "
+    "speaks it, else English)"
+)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -72,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
 def ask_command(args: argparse.Namespace, settings: Settings) -> int:
     """Answer the question on the command line, or every line of standard input."""
     models.choice(settings).prefetch()
+    from .search.languages import detect
+
+    asked = " ".join(args.question)
+    if not (asked and detect.plainly_english_question(asked)):
+        detect.prefetch()  # an English question to an English briefing never needs its model
     top = args.top or settings.top_k
     index = _build_index(settings)
     if args.question:
@@ -90,6 +99,7 @@ def ask_command(args: argparse.Namespace, settings: Settings) -> int:
 def _ask_each(
     args: argparse.Namespace, index: SentenceIndex, questions: Iterator[str], top: int
 ) -> None:
+    from .i18n import translator
     from .render import answer_json, render_text
     from .search.answer import answer
 
@@ -105,25 +115,30 @@ def _ask_each(
             else:
                 print(f"error: could not answer {question!r}: {exc}", file=sys.stderr)
             continue
+        tr = translator(args.lang or result.language)
         if args.json:
-            print(json.dumps(answer_json(result), ensure_ascii=False), flush=True)
+            print(json.dumps(answer_json(result, tr), ensure_ascii=False), flush=True)
         else:
             if not args.question:
                 print(("\n" if n else "") + f"Q: {question}")
             hint = f"(more: add --offset {args.offset + top})" if args.question else None
-            text = render_text(result, width, color, more_hint=hint, explain=args.explain)
+            text = render_text(result, width, color, hint, args.explain, tr)
             print(text, flush=True)
 
 
 def chat_command(args: argparse.Namespace, settings: Settings) -> int:
     """Ask, read, ask again; `/more` shows further passages; Ctrl-D quits."""
     models.choice(settings).prefetch()
+    from .search.languages import detect
+
+    detect.prefetch()
     index = _build_index(settings)
     with contextlib.closing(index):  # a sharded index lets go of its shards (they run on)
-        return _chat(index, args.top or settings.top_k)
+        return _chat(index, args.top or settings.top_k, args.lang)
 
 
-def _chat(index: SentenceIndex, top: int) -> int:
+def _chat(index: SentenceIndex, top: int, lang: str | None) -> int:
+    from .i18n import translator
     from .render import render_text
     from .search.answer import answer
 
@@ -163,7 +178,8 @@ def _chat(index: SentenceIndex, top: int) -> int:
         except BotError as exc:  # a sharded index none of whose shards replied
             print(f"error: {exc}\n", file=sys.stderr)
             continue
-        text = render_text(result, width=width, color=color, more_hint="(/more for more)")
+        tr = translator(lang or result.language)
+        text = render_text(result, width, color, "(/more for more)", tr=tr)
         print(text + "\n", flush=True)
 
 
@@ -201,7 +217,9 @@ def corpus_command(args: argparse.Namespace, settings: Settings) -> int:
         if article.url:
             print(f"  {article.url}", file=out)
         print(
-            f"  {len(article.paragraphs)} paragraphs, {sentences[article.id]} sentences", file=out
+            f"  {len(article.paragraphs)} paragraphs, {sentences[article.id]} sentences, "
+            f"language {index.language_of(article)}",
+            file=out,
         )
     if corpus.warnings:
         count = len(corpus.warnings)
@@ -462,6 +480,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--explain", action="store_true", help="show what ranked each passage (bm25, semantic)"
     )
+    ask.add_argument("--lang", metavar="CODE", help=LANG_HELP)
     ask.set_defaults(handler=ask_command)
 
     chat = sub.add_parser(
@@ -472,6 +491,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example: bot chat --corpus corpus/",
     )
     chat.add_argument("-k", "--top", type=_top, help="passages per answer (default: $TOP_K or 3)")
+    chat.add_argument("--lang", metavar="CODE", help=LANG_HELP)
     chat.set_defaults(handler=chat_command)
 
     corpus = sub.add_parser(

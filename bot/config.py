@@ -119,6 +119,8 @@ class Settings:
     semantic_model_file: str | None = None
     model_cache_dir: Path = field(default_factory=lambda: _default_model_cache({}))
     semantic_max_sentences: int = DEFAULT_SEMANTIC_MAX_SENTENCES
+    # Languages whose questions the semantic stage answers (its model's); None: every language.
+    semantic_languages: frozenset[str] | None = frozenset({"en"})
     hf_endpoint: str | None = None
     # `bot run` reads the feeds this often; 0: never (`bot refresh` still does).
     feed_refresh_minutes: float = DEFAULT_FEED_REFRESH_MINUTES
@@ -265,6 +267,7 @@ class Settings:
                 )
             ),
             hf_endpoint=env.get("HF_ENDPOINT", "").strip() or None,
+            semantic_languages=_languages(env.get("SEMANTIC_LANGUAGES", "")),
             feed_refresh_minutes=_number(env, "FEED_REFRESH_MINUTES", cls.feed_refresh_minutes),
             max_article_age_days=_age(env),
             gaps_log=_switch(env, "GAPS_LOG", cls.gaps_log),
@@ -275,6 +278,21 @@ class Settings:
             shard_dir=Path(env.get("SHARD_DIR", "").strip() or DEFAULT_SHARD_DIR),
             shard_timeout=_number(env, "SHARD_TIMEOUT_SECONDS", cls.shard_timeout),
         )
+
+
+def _languages(value: str) -> frozenset[str] | None:
+    """SEMANTIC_LANGUAGES: language codes separated by commas, or `all`; English by default."""
+    value = value.strip().lower()
+    if value == "all":
+        return None
+    codes = [code.strip() for code in value.split(",") if code.strip()] or ["en"]
+    wrong = [code for code in codes if not re.fullmatch(r"[a-z]{2,3}", code)]
+    if wrong:
+        raise ConfigError(
+            "SEMANTIC_LANGUAGES must be language codes separated by commas (like en,de) or all, "
+            f"got {value!r}"
+        )
+    return frozenset(codes)
 
 
 def _default_model_cache(env: Mapping[str, str]) -> Path:

@@ -44,9 +44,12 @@ def build_index(settings: Settings) -> SentenceIndex:
         from .cluster import open_index
 
         return open_index(settings, corpus, model)
-    return load_or_build(
+    index = load_or_build(
         settings.corpus_dir, settings.search, settings.index_cache, corpus, model=model
     )
+    if index.semantic is not None:  # only the model's languages are asked of it
+        index = index.with_semantic(index.semantic, settings.semantic_languages)
+    return index
 
 
 def load_articles(settings: Settings) -> Corpus:

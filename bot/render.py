@@ -8,15 +8,20 @@ import textwrap
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
+from .i18n import ENGLISH, N_, NP_, Translator
 from .search.answer import Answer, Passage
 from .search.corpus import Article
-from .search.text import tokenize
+from .search.languages import analyser
 
 TELEGRAM_TEXT_LIMIT = 4096  # MessageLimit.MAX_TEXT_LENGTH; the core does not import telegram
 ELLIPSIS = "\u2026"
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
-OWN_VOICE = "the article's own words"
-_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\d[\d,.]*\d|[^\W_]+(?:['\u2019.-][^\W_]+)*")
+ACCORDING_TO = N_("according to {sources}")
+PARAGRAPH = N_("{title}, paragraph {number}")
+IN_LANGUAGE = N_("in {language}")
+SOURCES_IN_PARAGRAPH = N_("Sources in this paragraph: {sources}")
+OWN_VOICE = N_("the article's own words")
+SENTENCES = NP_("sentence {numbers}", "sentences {numbers}")
 
 
 def article_label(article: Article) -> str:
@@ -25,28 +30,33 @@ def article_label(article: Article) -> str:
     return f"{article.title} ({extra})" if extra else article.title
 
 
-def citation_text(passage: Passage) -> str:
+def citation_text(passage: Passage, tr: Translator = ENGLISH, language: bool = False) -> str:
     """`according to X · Title (Outlet, date), paragraph N · URL` in plain text.
 
     X is whom the article credits for the matched sentence; a sentence in the article's own
     voice names nobody. Other credits in the passage are told apart by `sentence_credits`.
+    With `language`, the passage's language leads ("in Russian · …").
     """
-    parts = [f"according to {passage.source}"] if passage.source else []
-    parts.append(f"{article_label(passage.article)}, paragraph {passage.paragraph}")
+    parts = [tr(IN_LANGUAGE, language=tr.language_name(passage.language))] if language else []
+    if passage.source:
+        parts.append(tr(ACCORDING_TO, sources=passage.source))
+    label = article_label(passage.article)
+    parts.append(tr(PARAGRAPH, title=label, number=passage.paragraph))
     if passage.article.url:
         parts.append(passage.article.url)
     return " \u00b7 ".join(parts)
 
 
-def citation_html(passage: Passage) -> str:
+def citation_html(passage: Passage, tr: Translator = ENGLISH, language: bool = False) -> str:
     """The citation as Telegram HTML, the title linked to the article when it has a URL."""
-    where = f"{_label_html(passage.article)}, paragraph {passage.paragraph}"
+    parts = [tr.html(IN_LANGUAGE, language=tr.language_name(passage.language))] if language else []
     if passage.source:
-        return f"according to {html.escape(passage.source)} \u00b7 {where}"
-    return where
+        parts.append(tr.html(ACCORDING_TO, sources=html.escape(passage.source)))
+    parts.append(tr.html(PARAGRAPH, title=_label_html(passage.article), number=passage.paragraph))
+    return " \u00b7 ".join(parts)
 
 
-def sentence_credits(passage: Passage) -> str:
+def sentence_credits(passage: Passage, tr: Translator = ENGLISH) -> str:
     """Whose each sentence of the passage is, when they are not all the matched one's; else "".
 
     `Sentence 1: the article's own words · sentences 2–3: according to X`, in plain text. The
@@ -57,22 +67,22 @@ def sentence_credits(passage: Passage) -> str:
     if all(credit == passage.source for credit in credits):
         return ""
     line = " \u00b7 ".join(
-        f"{label}: {f'according to {credit}' if credit else OWN_VOICE}"
-        for label, credit in _runs(credits)
+        f"{label}: {tr(ACCORDING_TO, sources=credit) if credit else tr(OWN_VOICE)}"
+        for label, credit in _runs(credits, tr)
     )
     return line[0].upper() + line[1:]
 
 
-def paragraph_sources(credits: Sequence[str | None]) -> list[str]:
+def paragraph_sources(credits: Sequence[str | None], tr: Translator = ENGLISH) -> list[str]:
     """Whom a paragraph's sentences are credited to, with which: `X (sentences 2–3)`."""
     numbers: dict[str, list[int]] = {}
     for number, credit in enumerate(credits, start=1):
         if credit:
             numbers.setdefault(credit, []).append(number)
-    return [f"{credit} ({_sentences(found)})" for credit, found in numbers.items()]
+    return [f"{credit} ({_sentences(found, tr)})" for credit, found in numbers.items()]
 
 
-def _runs(credits: Sequence[str | None]) -> list[tuple[str, str | None]]:
+def _runs(credits: Sequence[str | None], tr: Translator) -> list[tuple[str, str | None]]:
     """Consecutive sentences with the same credit: ("sentence 1", X), ("sentences 2–3", None)."""
     runs: list[tuple[list[int], str | None]] = []
     for number, credit in enumerate(credits, start=1):
@@ -80,10 +90,10 @@ def _runs(credits: Sequence[str | None]) -> list[tuple[str, str | None]]:
             runs[-1][0].append(number)
         else:
             runs.append(([number], credit))
-    return [(_sentences(numbers), credit) for numbers, credit in runs]
+    return [(_sentences(numbers, tr), credit) for numbers, credit in runs]
 
 
-def _sentences(numbers: list[int]) -> str:
+def _sentences(numbers: list[int], tr: Translator) -> str:
     """`sentence 2`, `sentences 2–3`, `sentences 1, 4–5` for sentence numbers in order."""
     spans: list[list[int]] = []
     for number in numbers:
@@ -92,27 +102,39 @@ def _sentences(numbers: list[int]) -> str:
         else:
             spans.append([number, number])
     listed = ", ".join(str(a) if a == b else f"{a}\u2013{b}" for a, b in spans)
-    return f"sentence {listed}" if len(numbers) == 1 else f"sentences {listed}"
+    return tr.plural(*SENTENCES, len(numbers), numbers=listed)
 
 
-def highlight(text: str, terms: frozenset[str], mark: Callable[[str], str]) -> list[str]:
-    """Split `text` into pieces, passing words whose terms the question holds through `mark`."""
+def highlight(
+    text: str, terms: frozenset[str], mark: Callable[[str], str], language: str = "en"
+) -> list[str]:
+    """Split `text` into pieces, passing words whose terms the question holds through `mark`.
+
+    Words are as the text's language has them (whole words with their marks; character
+    pairs in Chinese, merged where they overlap), so a mark never splits a word.
+    """
     if not terms:
         return [text]
+    marked: list[list[int]] = []
+    for start, end in analyser(language).word_spans(text):
+        if not terms.isdisjoint(_terms_of(text[start:end], language)):
+            if marked and start < marked[-1][1]:
+                marked[-1][1] = max(marked[-1][1], end)
+            else:
+                marked.append([start, end])
     pieces, last = [], 0
-    for match in _WORD.finditer(text):
-        if not terms.isdisjoint(_terms_of(match.group())):
-            pieces.append(text[last : match.start()])
-            pieces.append(mark(match.group()))
-            last = match.end()
+    for start, end in marked:
+        pieces.append(text[last:start])
+        pieces.append(mark(text[start:end]))
+        last = end
     pieces.append(text[last:])
     return pieces
 
 
 @lru_cache(maxsize=65_536)
-def _terms_of(word: str) -> tuple[str, ...]:
+def _terms_of(word: str, language: str) -> tuple[str, ...]:
     """The terms of one word as written; words repeat from answer to answer, so remembered."""
-    return tuple(tokenize(word))
+    return tuple(analyser(language).tokenize(word))
 
 
 def render_text(
@@ -121,14 +143,19 @@ def render_text(
     color: bool = False,
     more_hint: str | None = None,
     explain: bool = False,
+    tr: Translator = ENGLISH,
 ) -> str:
     """Numbered passages, each followed by its citation, wrapped for a terminal.
 
     With `explain`, each passage also shows the signals that ranked it (`signals_text`).
+    Notices are in the translator's language.
     """
+    notice = tr.notice(answer.notice) if answer.notice else ""
+    partial = tr.notice(answer.partial) if answer.partial else ""
     if not answer.passages:
-        return "\n".join(line for line in (answer.partial, answer.message) if line)
-    blocks = [answer.partial] if answer.partial else []
+        return "\n".join(line for line in (partial, notice) if line)
+    blocks = [textwrap.fill(line, width=width) for line in (partial, notice) if line]
+    label = answer.elsewhere
     for passage in answer.passages:
         number = f"{passage.rank}. "
         indent = " " * len(number)
@@ -141,16 +168,16 @@ def render_text(
             break_on_hyphens=False,
         )
         if color:
-            lines = [_bold_terms(line, answer.terms) for line in lines]
+            lines = [_bold_terms(line, answer.terms, passage.language) for line in lines]
         cite = textwrap.wrap(
-            "\u2014 " + citation_text(passage),
+            "\u2014 " + citation_text(passage, tr, label),
             width=width,
             initial_indent=indent,
             subsequent_indent=indent + "  ",
             break_on_hyphens=False,
             break_long_words=False,
         )
-        if each := sentence_credits(passage):
+        if each := sentence_credits(passage, tr):
             cite += textwrap.wrap(
                 each,
                 width=width,
@@ -175,15 +202,26 @@ def signals_text(passage: Passage) -> str:
     return f"score {passage.score:.3f} = semantic {passage.semantic:.3f} + words ({lexical})"
 
 
-def render_html(answer: Answer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+def render_html(
+    answer: Answer, limit: int = TELEGRAM_TEXT_LIMIT, tr: Translator = ENGLISH
+) -> list[str]:
     """Telegram HTML messages, each within `limit`, split only between passages."""
-    note = f"<i>{html.escape(answer.partial)}</i>" if answer.partial else ""
+    notice = tr.lines(tr.notice(answer.notice, markup=True)) if answer.notice else ""
+    if answer.partial:  # in italics, before the notice
+        partial = tr.lines(f"<i>{tr.notice(answer.partial, markup=True)}</i>")
+        if not answer.passages:
+            return [f"{partial}\n{notice}" if notice else partial]
+        notice = f"{partial}\n\n{notice}" if notice else partial
     if not answer.passages:
-        message = html.escape(answer.message or "")
-        return [f"{note}\n{message}" if note else message]
-    blocks = [_passage_html(p, answer, limit) for p in answer.passages]
-    if note:
-        blocks.insert(0, note)
+        return [notice]
+    # The notice heads the first message: its passage is cut to leave room for it.
+    room = [
+        limit - (_length(notice) + 2 if notice and n == 0 else 0)
+        for n in range(len(answer.passages))
+    ]
+    blocks = [_passage_html(p, answer, r, tr) for p, r in zip(answer.passages, room, strict=True)]
+    if notice:
+        blocks[0] = f"{notice}\n\n{blocks[0]}"
     messages: list[str] = []
     for block in blocks:
         if messages and _length(messages[-1]) + 2 + _length(block) <= limit:
@@ -193,16 +231,22 @@ def render_html(answer: Answer, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     return messages
 
 
-def passage_html(passage: Passage, terms: frozenset[str] = frozenset(), number: int = 0) -> str:
+def passage_html(
+    passage: Passage,
+    terms: frozenset[str] = frozenset(),
+    number: int = 0,
+    tr: Translator = ENGLISH,
+    language: bool = False,
+) -> str:
     """One passage and its citation as Telegram HTML (for inline results and buttons)."""
     marked = "".join(
         piece if i % 2 else html.escape(piece)
         for i, piece in enumerate(
-            highlight(passage.text, terms, lambda w: f"<b>{html.escape(w)}</b>")
+            highlight(passage.text, terms, lambda w: f"<b>{html.escape(w)}</b>", passage.language)
         )
     )
     prefix = f"<b>{number}.</b> " if number else ""
-    return f"<blockquote>{prefix}{marked}</blockquote>{_cite_html(passage)}"
+    return f"<blockquote>{prefix}{marked}</blockquote>{_cite_html(passage, tr, language)}"
 
 
 def paragraph_html(
@@ -210,18 +254,21 @@ def paragraph_html(
     number: int,
     sources: Sequence[str] = (),
     limit: int = TELEGRAM_TEXT_LIMIT,
+    tr: Translator = ENGLISH,
 ) -> str:
     """A whole paragraph, its citation and the sources it credits, as Telegram HTML."""
-    cite = f"\n\u2014 {_label_html(article)}, paragraph {number}"
+    cite = "\n\u2014 " + tr.html(PARAGRAPH, title=_label_html(article), number=number)
     if sources:
-        cite += "\nSources in this paragraph: " + "; ".join(html.escape(s) for s in sources)
+        listed = "; ".join(html.escape(s) for s in sources)
+        cite += "\n" + tr.html(SOURCES_IN_PARAGRAPH, sources=listed)
+    cite = tr.lines(cite)
     text = article.paragraph_text(number)
     room = limit - _length(cite) - len("<blockquote></blockquote>")
     quoted = html.escape(text) if _length(html.escape(text)) <= room else _cut(text, room - 1)
     return f"<blockquote>{quoted}</blockquote>{cite}"
 
 
-def answer_json(answer: Answer) -> dict:
+def answer_json(answer: Answer, tr: Translator = ENGLISH) -> dict:
     """The answer as a JSON-ready dict: one entry per passage, with offsets into the body."""
     hits = []
     for passage in answer.passages:
@@ -240,6 +287,7 @@ def answer_json(answer: Answer) -> dict:
                 "author": article.author,
                 "date": article.date,
                 "url": article.url,
+                "language": passage.language,
                 "paragraph": passage.paragraph,
                 "sentence": sentence.text,
                 "start": sentence.start,
@@ -249,7 +297,7 @@ def answer_json(answer: Answer) -> dict:
                 "passage_end": passage.sentences[-1].end,
                 "source": passage.source,
                 "sources": list(passage.sources),
-                "citation": citation_text(passage),
+                "citation": citation_text(passage, tr, answer.elsewhere),
                 "sentences": [
                     {"text": s.text, "start": s.start, "end": s.end, "source": s.source}
                     for s in passage.sentences
@@ -258,28 +306,32 @@ def answer_json(answer: Answer) -> dict:
         )
     return {
         "question": answer.question,
+        "language": answer.language,
         "hits": hits,
-        "message": answer.message,
+        "message": tr.notice(answer.notice) if answer.notice else None,
         "more": answer.more,
-        "partial": answer.partial,
+        "partial": tr.notice(answer.partial) if answer.partial else None,
     }
 
 
-def _passage_html(passage: Passage, answer: Answer, limit: int) -> str:
-    block = passage_html(passage, answer.terms, passage.rank)
+def _passage_html(passage: Passage, answer: Answer, limit: int, tr: Translator) -> str:
+    block = passage_html(passage, answer.terms, passage.rank, tr, answer.elsewhere)
     if _length(block) <= limit:
         return block
     # One passage longer than a message: quote as much as fits, and say it was cut.
-    cite = _cite_html(passage)
+    cite = _cite_html(passage, tr, answer.elsewhere)
     room = limit - _length(cite) - len("<blockquote><b>99.</b> </blockquote>") - 1
     number = passage.rank
     return f"<blockquote><b>{number}.</b> {_cut(passage.text, room)}</blockquote>{cite}"
 
 
-def _cite_html(passage: Passage) -> str:
+def _cite_html(passage: Passage, tr: Translator = ENGLISH, language: bool = False) -> str:
     """The lines under a quoted passage: its citation, and whose each sentence is if mixed."""
-    each = sentence_credits(passage)
-    return f"\n\u2014 {citation_html(passage)}" + (f"\n<i>{html.escape(each)}</i>" if each else "")
+    each = sentence_credits(passage, tr)
+    lines = f"\u2014 {citation_html(passage, tr, language)}"
+    if each:
+        lines += f"\n<i>{html.escape(each)}</i>"
+    return "\n" + tr.lines(lines)
 
 
 def _cut(text: str, room: int) -> str:
@@ -297,8 +349,8 @@ def _label_html(article: Article) -> str:
     return label
 
 
-def _bold_terms(line: str, terms: frozenset[str]) -> str:
-    return "".join(highlight(line, terms, lambda w: f"{BOLD}{w}{RESET}"))
+def _bold_terms(line: str, terms: frozenset[str], language: str) -> str:
+    return "".join(highlight(line, terms, lambda w: f"{BOLD}{w}{RESET}", language))
 
 
 def _length(text: str) -> int:

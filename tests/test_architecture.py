@@ -13,7 +13,10 @@ PACKAGE = REPO / "bot"
 # Outside the package, what each part must never import (first dotted component).
 NETWORK_OR_EDGE = {"telegram", "argparse", "aiohttp", "httpx", "http", "urllib", "socket"}
 # Ingestion's own libraries: network, extraction, feeds, the gaps log's database.
-INGEST_ONLY = {"urllib3", "trafilatura", "feedparser", "sqlite3", "py3langid"}
+INGEST_ONLY = {"urllib3", "trafilatura", "feedparser", "sqlite3"}
+# Language identification is offline (its model is in the wheel): ingestion tells a page's
+# language, the core an article's or a question's, and nothing else uses it.
+LANGUAGE_ID = {"py3langid"}
 
 
 def modules(folder: Path) -> list[Path]:
@@ -127,6 +130,15 @@ def test_only_the_cluster_imports_ray() -> None:
     }
     assert importers <= set(ids(CLUSTER)), importers - set(ids(CLUSTER))
     assert importers  # the check sees the imports inside functions too
+
+
+def test_only_ingestion_and_the_core_identify_languages() -> None:
+    importers = {
+        module_name(p)
+        for p in modules(PACKAGE)
+        if {n.split(".")[0] for n in imports(p)} & LANGUAGE_ID
+    }
+    assert importers == {"bot.ingest.extract", "bot.search.languages.detect"}
 
 
 @pytest.mark.parametrize("path", TELEGRAM_EDGE, ids=ids(TELEGRAM_EDGE))

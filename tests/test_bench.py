@@ -196,3 +196,20 @@ def test_quality_benchmark_scores_credits(tmp_path: Path) -> None:
     assert "crediting every article of archive.jsonl: 2 articles, 7 sentences (4 credited)" in (
         done.stdout
     )
+
+
+def test_quality_benchmark_runs_xquad_languages_beside_their_baselines(tmp_path: Path) -> None:
+    folder = tmp_path / "xquad"
+    folder.mkdir()
+    squad(folder / "xquad.en.json.gz")  # the English test set of this file, as a language
+    (folder / "README.md").write_text(
+        "| lang | NLTK stemmer | sentences | plain P@1 | MRR | R@5 | snowball P@1 | MRR | R@5 "
+        "| norm P@1 | MRR | R@5 |\n"
+        "| en | english | 9 / 9 | 0.500 | 0.6 | 0.7 | 0.600 | 0.7 | 0.8 | 0.550 | 0.7 | 0.8 |\n",
+        encoding="utf-8",
+    )
+    done = quality("--xquad", str(folder), "--languages", "en")
+    row = next(line for line in done.stdout.splitlines() if line.startswith("| en |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[3] == "1.0000"  # P@1
+    assert cells[6] == "0.600 (snowball)"  # the README's best baseline, in the same run

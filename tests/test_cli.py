@@ -137,6 +137,7 @@ def test_corpus_lists_articles(capsys) -> None:
     assert code == 0
     assert f"{BUNDLED_CORPUS}: 1 article(s), 4 paragraphs, 15 sentences" in out
     assert "aleppo\n  title: Aleppo" in out
+    assert "4 paragraphs, 15 sentences, language en" in out
 
 
 def test_corpus_sentences_are_numbered_with_offsets_and_credits(capsys) -> None:

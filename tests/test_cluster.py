@@ -14,6 +14,7 @@ from bot.cluster import layout
 from bot.cluster.coordinator import LocalShards, ShardedIndex, partial_note
 from bot.config import SearchParams
 from bot.errors import ClusterError
+from bot.i18n import translator
 from bot.render import answer_json, render_html, render_text
 from bot.search import semantic
 from bot.search.answer import answer
@@ -80,6 +81,93 @@ def test_sharded_semantic_answers_equal_one_index(
         assert hits(sharded, question) == hits(single, question), question
 
 
+def many_languages() -> Corpus:
+    """Nine short articles, three each in English, Russian and German."""
+    texts = {
+        "en": [
+            (
+                "bridge",
+                "The harbour bridge reopened on Monday after repairs.\n\n"
+                "Ferries ran a reduced timetable during the works, officials said.",
+            ),
+            (
+                "budget",
+                "The council approved a budget of 40 million pounds.\n\n"
+                "Most of the money will go to schools and roads.",
+            ),
+            (
+                "storm",
+                "A storm cut power to 20,000 homes on Friday.\n\n"
+                "Crews restored electricity within two days, the utility said.",
+            ),
+        ],
+        "ru": [
+            (
+                "most",
+                "Новый мост через реку открыли в понедельник.\n\n"
+                "Паромы ходили реже, пока шёл ремонт.",
+            ),
+            (
+                "byudzhet",
+                "Городской совет утвердил бюджет в 40 миллионов рублей.\n\n"
+                "Большая часть денег пойдёт на школы и дороги.",
+            ),
+            (
+                "burya",
+                "Буря оставила без света 20 000 домов в пятницу.\n\n"
+                "По словам энергетиков, свет вернули за два дня.",
+            ),
+        ],
+        "de": [
+            (
+                "bruecke",
+                "Die Hafenbrücke wurde am Montag nach Reparaturen wieder geöffnet.\n\n"
+                "Während der Arbeiten fuhren die Fähren seltener.",
+            ),
+            (
+                "haushalt",
+                "Der Stadtrat hat einen Haushalt von 40 Millionen Euro beschlossen.\n\n"
+                "Das meiste Geld geht an Schulen und Straßen.",
+            ),
+            (
+                "sturm",
+                "Ein Sturm hat am Freitag 20.000 Haushalte vom Strom abgeschnitten.\n\n"
+                "Laut dem Versorger war der Strom nach zwei Tagen zurück.",
+            ),
+        ],
+    }
+    return Corpus(
+        tuple(
+            article_from_text(f"{code}-{slug}", text, language=code)
+            for code, articles in texts.items()
+            for slug, text in articles
+        )
+    )
+
+
+def test_sharded_answers_equal_one_index_in_many_languages(tmp_path: Path) -> None:
+    """Each language keeps its own statistics across shards; a reader's missing language too."""
+    corpus = many_languages()
+    single = SentenceIndex.build(corpus)
+    sharded = sharded_here(corpus, tmp_path / "shards", 3)
+    assert len({layout.shard_of(a.id, 3) for a in corpus.articles}) == 3
+    questions = [
+        "When did the harbour bridge reopen?",
+        "How many homes lost power?",
+        "Когда открыли мост?",
+        "Сколько домов осталось без света?",
+        "Wann wurde die Hafenbrücke geöffnet?",
+        "Wie viele Haushalte waren ohne Strom?",
+        "¿Cuándo se reabrió el puente del puerto?",  # no Spanish article: the others, labelled
+        "Quel est le budget du conseil municipal ?",
+    ]
+    assert answers(sharded, questions) == answers(single, questions)
+    for question in questions:
+        assert hits(sharded, question) == hits(single, question), question
+    russian = answer("Когда открыли мост?", sharded)
+    assert russian.passages and russian.passages[0].article.id == "ru-most"
+
+
 def test_a_shard_that_does_not_reply_makes_the_answer_partial(
     news_dir: Path, tmp_path: Path
 ) -> None:
@@ -97,11 +185,14 @@ def test_a_shard_that_does_not_reply_makes_the_answer_partial(
     sharded.shards = Down(sharded.shards.shards)
     result = answer("How many residents were evacuated?", sharded)
     note = partial_note(1, 3)
-    assert result.partial == note and note.startswith("Partial answer: 1 of the archive's 3")
+    assert result.partial == note
+    assert note.english().startswith("Partial answer: 1 of the archive's 3 shards did not reply")
     assert "floods" not in [p.article.id for p in result.passages]
-    assert render_text(result).startswith(note)
-    assert render_html(result)[0].startswith(f"<i>{html.escape(note)}</i>")
-    assert answer_json(result)["partial"] == note
+    assert render_text(result).startswith(note.english())
+    assert render_html(result)[0].startswith(f"<i>{html.escape(note.english())}</i>")
+    assert answer_json(result)["partial"] == note.english()
+    spanish = answer_json(result, translator("es"))["partial"]
+    assert spanish.startswith("Respuesta parcial") and "1" in spanish and "3" in spanish
 
     class AllDown(LocalShards):
         def call(self, requests: list) -> list:
@@ -201,7 +292,7 @@ def test_bot_index_build_saves_the_index(news_dir: Path, capsys: pytest.CaptureF
 
 
 async def test_the_telegram_bot_answers_from_shards(tmp_path: Path, fake) -> None:
-    from bot.telegram_edge.briefing import UNAVAILABLE
+    from bot.telegram_edge.texts import UNAVAILABLE
     from tests import telegram_fakes as tf
     from tests.conftest import BUNDLED_CORPUS
     from tests.test_render import visible
@@ -225,7 +316,8 @@ async def test_the_telegram_bot_answers_from_shards(tmp_path: Path, fake) -> Non
         sharded.shards = Down(sharded.shards.shards)
         await app.process_update(tf.update(app, 2, message=tf.message(question, message_id=101)))
         text = fake.sent("sendMessage")[-1]["text"]
-        assert text.startswith(f"<i>{html.escape(partial_note(1, 2))}</i>\n\n<blockquote>")
+        note = html.escape(partial_note(1, 2).english())
+        assert text.startswith(f"<i>{note}</i>\n\n<blockquote>")
 
         class AllDown(LocalShards):
             def call(self, requests: list) -> list:

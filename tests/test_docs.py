@@ -59,9 +59,9 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 def test_every_bot_command_is_in_the_readme_and_help() -> None:
-    from bot.telegram_edge.texts import GROUP_COMMANDS, PRIVATE_COMMANDS, help_html
+    from bot.telegram_edge.texts import GROUP_MENU, PRIVATE_MENU, help_html
 
     help_text = help_html("SomeBot", reads_groups=False, inline=False)
-    for command in {c.command for c in (*PRIVATE_COMMANDS, *GROUP_COMMANDS)}:
+    for command in {name for name, _ in (*PRIVATE_MENU, *GROUP_MENU)}:
         assert f"`/{command}" in README, command
         assert f"/{command} \u2014" in help_text, command

@@ -23,6 +23,7 @@ import pytest
 from telegram.request import HTTPXRequest, RequestData
 
 from bot.config import Settings
+from bot.i18n import available
 from bot.telegram_edge import ALLOWED_UPDATES, build_application
 from tests.conftest import REPO
 from tests.test_render import visible
@@ -158,7 +159,9 @@ async def test_question_and_button_over_http(emulator: str, client, aleppo_index
         finally:
             await app.updater.stop()
             await app.stop()
-    assert [m for m, _ in calls if m == "setMyCommands"] == ["setMyCommands"] * 2
+    # A private and a group menu for every language the bot speaks (English the default).
+    menus = [m for m, _ in calls if m == "setMyCommands"]
+    assert menus == ["setMyCommands"] * 2 * len(available())
 
 
 async def converse(client: httpx.AsyncClient, calls: list[tuple[str, dict[str, Any]]]) -> None:

@@ -9,6 +9,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.i18n import available, translator
 from bot.search.corpus import load_corpus
 from bot.search.index import SentenceIndex
 from bot.telegram_edge import build_application, buttons
@@ -338,23 +339,30 @@ async def test_commands_ignore_edits(app, fake) -> None:
     assert fake.methods() == []
 
 
-async def test_command_menus_are_registered_per_scope(app, fake) -> None:
+async def test_command_menus_are_registered_per_scope_and_language(app, fake) -> None:
     await app.post_init(app)
     menus = fake.sent("setMyCommands")
-    assert [m["scope"] for m in menus] == [
-        {"type": "all_private_chats"},
-        {"type": "all_group_chats"},
-    ]
-    assert {c["command"] for c in menus[0]["commands"]} == {"start", "help", "sources", "latest"}
-    assert {c["command"] for c in menus[1]["commands"]} == {"ask", "help", "sources", "latest"}
+    private = [m for m in menus if m["scope"] == {"type": "all_private_chats"}]
+    groups = [m for m in menus if m["scope"] == {"type": "all_group_chats"}]
+    assert len(private) == len(groups) == len(available()) == len(menus) // 2
+    default = [m for m in private if "language_code" not in m]
+    assert len(default) == 1  # English, for every language without a menu of its own
+    assert {c["command"] for c in default[0]["commands"]} == {"start", "help", "sources", "latest"}
+    assert {c["command"] for c in groups[0]["commands"]} == {"ask", "help", "sources", "latest"}
+    russian = next(m for m in private if m.get("language_code") == "ru")
+    descriptions = {c["command"]: c["description"] for c in russian["commands"]}
+    assert (
+        descriptions["sources"] == translator("ru")(texts.SOURCES_COMMAND) != texts.SOURCES_COMMAND
+    )
+    assert {m.get("language_code") for m in private} == {None, *available()[1:]}
 
 
 async def test_refused_command_menu_is_a_warning_not_a_failure(app, fake, caplog) -> None:
     fake.failures["setMyCommands"] = (400, "Bad Request: not allowed here")
     with caplog.at_level(logging.WARNING, logger="bot.telegram_edge.handlers"):
         await app.post_init(app)
-    assert len(fake.sent("setMyCommands")) == 2
-    assert [r.levelname for r in caplog.records] == ["WARNING", "WARNING"]
+    assert len(fake.sent("setMyCommands")) == 2 * len(available())
+    assert {r.levelname for r in caplog.records} == {"WARNING"}
     assert "Not allowed here" in caplog.records[0].getMessage()
 
 

@@ -129,7 +129,7 @@ def test_articles_analysed_together_give_each_sentence_its_own_analysis() -> Non
         article_from_text("empty", ""),
     ]
     splitter = SentenceSplitter.train(a.body for a in articles)
-    part = _analyse(articles, splitter)
+    part = _analyse(articles, {"en": splitter}, ["en"] * len(articles))
 
     def rows(keys: str, counts: str) -> list[list[int]]:
         ends = np.cumsum(getattr(part, counts))

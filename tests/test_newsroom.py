@@ -129,7 +129,7 @@ async def test_add_and_gaps_are_for_admins_only(bot, fake) -> None:
 
 async def test_add_without_a_url_says_how(bot, fake) -> None:
     await say(bot, "/add")
-    assert replies(fake) == [texts.ADD_USAGE]
+    assert replies(fake) == [texts.add_usage_html()]
 
 
 async def test_uncovered_questions_are_counted_without_who_asked(bot, fake, settings) -> None:

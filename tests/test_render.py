@@ -14,7 +14,7 @@ from bot.render import (
     render_text,
     sentence_credits,
 )
-from bot.search.answer import Answer, answer
+from bot.search.answer import Answer, Notice, answer
 from bot.search.corpus import Corpus, article_from_text
 from bot.search.index import SentenceIndex
 
@@ -71,9 +71,8 @@ def test_text_highlights_only_with_color(news_index: SentenceIndex) -> None:
 
 
 def test_text_of_an_answer_without_passages() -> None:
-    assert render_text(Answer("q", (), message="The briefing does not cover this.")) == (
-        "The briefing does not cover this."
-    )
+    notice = Notice("The briefing does not cover this.")
+    assert render_text(Answer("q", (), notice=notice)) == "The briefing does not cover this."
 
 
 def test_html_is_valid_and_quotes_exactly(news_index: SentenceIndex) -> None:

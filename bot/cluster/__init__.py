@@ -84,7 +84,9 @@ def open_index(settings: Settings, corpus: Corpus, model: Model | None = None) -
         encoder = model(manifest.sentences) if model is not None else None
     shards = start_shards(manifest, folder, settings.search, settings.shard_timeout)
     try:
-        return ShardedIndex.open(corpus, settings.search, folder, manifest, shards, encoder)
+        return ShardedIndex.open(
+            corpus, settings.search, folder, manifest, shards, encoder, settings.semantic_languages
+        )
     except Exception:
         shards.close()
         raise

@@ -1,7 +1,8 @@
 """Building a sharded index: Punkt once, each changed shard as a task, statistics, vectors.
 
-1. Punkt is trained once on the whole corpus (as one index trains it) and every shard splits
-   with it, so sentences are the same wherever they are indexed.
+1. Each article's language is told and each language's splitter (Punkt) trained once on the
+   whole corpus (as one index does), and every shard splits with them, so sentences are the
+   same wherever they are indexed.
 2. Articles go to shards by a stable hash of their id (`layout.shard_of`); a shard whose
    articles, settings and Punkt are unchanged keeps its folder; the others are built as tasks
    (`Runner`: Ray tasks over the cluster, or this process), each analysing its articles and
@@ -27,6 +28,12 @@ from ..errors import ClusterError
 from ..search import build as index_build
 from ..search.corpus import Article, Corpus
 from ..search.embed import Encoder
+from ..search.languages.articles import (
+    Splitter,
+    article_languages,
+    numbered,
+    trained_splitters,
+)
 from ..search.semantic import TEMPLATE, article_means, encode_sentences, sentence_keys
 from ..search.sentences import SentenceSplitter
 from ..search.store import save
@@ -90,11 +97,15 @@ def build_shards(
     folder.mkdir(parents=True, exist_ok=True)
     previous = layout.Manifest.read(folder)
     started = time.monotonic()
-    splitter = SentenceSplitter.train(
-        article.body[start:end] for article in corpus.articles for start, end in article.paragraphs
-    )
+    codes, language_of = article_languages(corpus.articles)
+    splitters = trained_splitters(corpus.articles, codes, language_of)
+    prints = {code: splitter.fingerprint() for code, splitter in splitters.items()}
     parts, positions = split(corpus, count)
-    keys = [layout.shard_key(part, params, splitter.fingerprint()) for part in parts]
+    languages = [_shard_languages(splitters, codes, language_of[p]) for p in positions]
+    keys = [
+        layout.shard_key(part, params, _analysis(shard, prints))
+        for part, shard in zip(parts, languages, strict=True)
+    ]
     todo = [n for n in range(count) if not (folder / f"{layout.SHARD_PREFIX}{keys[n]}").is_dir()]
     say(
         f"{len(corpus.articles):,} articles in {count} shards: {len(todo)} to build, "
@@ -108,7 +119,7 @@ def build_shards(
             f"{sentences:,} sentences, built after {time.monotonic() - started:.1f} s"
         )
 
-    arguments = [(parts[n].articles, params, splitter, str(folder), keys[n]) for n in todo]
+    arguments = [(parts[n].articles, params, languages[n], str(folder), keys[n]) for n in todo]
     runner.map(build_shard, arguments, built)
     tables = [
         stats.ShardTables(
@@ -142,7 +153,7 @@ def build_shards(
         corpus.fingerprint,
         layout.settings_key(params),
         identity,
-        splitter.fingerprint(),
+        layout.splitters_key(prints),
         entries,
         n_sentences,
         layout.now(),
@@ -171,19 +182,36 @@ def split(corpus: Corpus, count: int) -> tuple[list[Corpus], list[np.ndarray]]:
     return [Corpus(tuple(g)) for g in groups], [np.array(w, dtype=np.int64) for w in where]
 
 
+def _analysis(languages: index_build.Languages, prints: dict[str, str]) -> str:
+    """What a shard is analysed with: its articles' languages, and their splitters."""
+    _, codes, language_of = languages
+    splitters = ",".join(f"{code}:{prints.get(code, '')}" for code in codes)
+    return f"{splitters}|{','.join(codes[n] for n in language_of.tolist())}"
+
+
+def _shard_languages(
+    splitters: dict[str, Splitter | SentenceSplitter], codes: tuple[str, ...], mine: np.ndarray
+) -> index_build.Languages:
+    """A shard's languages (in order of appearance), its articles', and their splitters."""
+    shard_codes, shard_of = numbered(codes[n] for n in mine.tolist())
+    mine_splitters = {code: splitters[code] for code in shard_codes if code in splitters}
+    return mine_splitters, shard_codes, shard_of
+
+
 def build_shard(
     articles: tuple[Article, ...],
     params: SearchParams,
-    splitter: SentenceSplitter,
+    languages: index_build.Languages,
     folder: str,
     key: str,
 ) -> int:
     """Analyse and index one shard's articles, and save it as `index-<key>`; its sentences.
 
-    One process: the cluster runs shards side by side (this is a Ray task on some node).
+    `languages`: the splitters trained on the whole corpus, and the articles' languages. One
+    process: the cluster runs shards side by side (this is a Ray task on some node).
     """
     corpus = Corpus(articles)
-    built = index_build.build(corpus, params, splitter=splitter, workers=1)
+    built = index_build.build(corpus, params, languages=languages, workers=1)
     arrays = built_shard(corpus, params, built)
     save(_Saved(arrays, len(built.arrays["start"]), len(articles)), Path(folder), key)
     return len(built.arrays["start"])

@@ -31,6 +31,7 @@ import numpy as np
 from ..config import SearchParams
 from ..errors import ClusterError
 from ..search import semantic
+from ..search.answer import PARTIAL, Notice
 from ..search.bm25 import Bm25, top_k
 from ..search.corpus import Corpus
 from ..search.embed import Encoder
@@ -42,6 +43,7 @@ from ..search.index import (
     Search,
     SentenceIndex,
 )
+from ..search.languages import ENGLISH
 from ..search.query import Query
 from . import layout, stats
 from .shard import Ask, Compare, Reply, Rows
@@ -56,6 +58,8 @@ PLACES = (
     "end",
     "continues_quote",
     "first_of_article",
+    "languages",
+    "language_of_article",
 )
 
 
@@ -93,11 +97,9 @@ class LocalShards:
         pass
 
 
-def partial_note(missing: int, count: int) -> str:
-    """The line an answer carries when some shards did not reply."""
-    shards = f"{missing} of the archive's {count} shards"
-    them = "it" if missing == 1 else "them"
-    return f"Partial answer: {shards} did not reply, so passages from {them} are missing."
+def partial_note(missing: int, count: int) -> Notice:
+    """The line an answer carries when some shards did not reply (translated at the edges)."""
+    return Notice(PARTIAL, {"missing": str(missing), "count": str(count)})
 
 
 class ShardedIndex(SentenceIndex):
@@ -121,11 +123,14 @@ class ShardedIndex(SentenceIndex):
         encoder: Encoder | None = None,
         generation: str = "",
         folder: Path | None = None,
+        semantic_languages: frozenset[str] | None = frozenset({ENGLISH}),
     ) -> None:
         models = {"sentences": stems, "paragraphs": None, "articles": None}
         super().__init__(corpus, params, places, names, models)
         self.shards = shards
         self.encoder = encoder
+        # Languages whose questions the semantic stage answers; None: every language.
+        self.semantic_languages = semantic_languages
         self.generation = generation
         self.folder = folder
         self._shard_of = shard_of_article  # the shard of each article, by corpus position
@@ -139,8 +144,12 @@ class ShardedIndex(SentenceIndex):
         manifest: layout.Manifest,
         shards: Fanout,
         encoder: Encoder | None = None,
+        semantic_languages: frozenset[str] | None = frozenset({ENGLISH}),
     ) -> ShardedIndex:
-        """The index of a built generation (`manifest`) whose shards answer through `shards`."""
+        """The index of a built generation (`manifest`) whose shards answer through `shards`.
+
+        `semantic_languages`: the languages whose questions the semantic stage answers.
+        """
         meta, arrays = layout.load_arrays(folder / manifest.stats_name)
         if meta.get("articles_total") != len(corpus.articles):
             raise ClusterError(
@@ -161,11 +170,12 @@ class ShardedIndex(SentenceIndex):
             encoder,
             manifest.generation,
             folder,
+            semantic_languages,
         )
 
-    def query(self, question: str) -> Query:
-        """Analyse a question once, its vector included when the shards hold vectors."""
-        return Query.parse(question, self.encoder.encode if self.encoder else None)
+    def _encoder(self) -> Encoder | None:
+        """The semantic stage's model when the shards hold sentence vectors (see `query`)."""
+        return self.encoder
 
     def scores(self, terms: list[str]) -> np.ndarray:
         raise ClusterError("a sharded index scores on its shards; ask it with search()")
@@ -186,6 +196,8 @@ class ShardedIndex(SentenceIndex):
         """
         if isinstance(query, str):
             query = self.query(query)
+        if query.language not in self.languages:  # searched in each language the corpus has
+            return self._elsewhere(query, k)
         names = tuple(self._question_names(query))
         meaning = "off"
         if self.encoder is not None and query.vector is not None:
@@ -217,7 +229,7 @@ class ShardedIndex(SentenceIndex):
     def _merged(self, query: Query, replies: list[Reply], k: int) -> Search:
         """The lexical search of `SentenceIndex.search` over the shards' best rows."""
         if not any(r.covered for r in replies):
-            return Search(query.stems, (), self._unknown_names(query))
+            return Search(query.stems, (), self._unknown_names(query), query.asked_in)
         rows = Rows.concat([r.rows for r in replies])
         order = self._named_first(query, rows.named, np.lexsort((rows.ids, -rows.bm25))[:k])
         hits = [
@@ -230,7 +242,7 @@ class ShardedIndex(SentenceIndex):
             )
             for j in order
         ]
-        return Search(query.stems, tuple(hits))
+        return Search(query.stems, tuple(hits), language=query.asked_in)
 
     def _fused_merged(self, query: Query, offered: Rows, k: int) -> Search:
         """`SentenceIndex._fused` over the shards' best rows by BM25 and by meaning."""
@@ -244,7 +256,7 @@ class ShardedIndex(SentenceIndex):
         coverage, scores = rows.coverage, rows.bm25
         fused, unknown = self._fused_scores(query, ids, similarity, coverage, scores)
         if fused is None:
-            return Search(query.stems, (), unknown)
+            return Search(query.stems, (), unknown, query.asked_in)
         order = self._named_first(query, rows.named, top_k(fused, k))
         hits = [
             Hit(
@@ -257,7 +269,7 @@ class ShardedIndex(SentenceIndex):
             )
             for j in order
         ]
-        return Search(query.stems, tuple(hits))
+        return Search(query.stems, tuple(hits), language=query.asked_in)
 
     def _compared(self, ask: Ask, replies: list[Reply | None]) -> tuple[Rows, int]:
         """The second step of a routed search: the sentences the whole index would compare.

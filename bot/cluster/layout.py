@@ -30,7 +30,7 @@ from ..config import SearchParams
 from ..search import store
 from ..search.corpus import Corpus
 
-FORMAT = 1  # bump when what a shard or the statistics hold changes
+FORMAT = 2  # bump when what a shard or the statistics hold changes
 MANIFEST = "manifest.json"
 SHARD_PREFIX = "index-"
 STATS_PREFIX = "stats-"
@@ -42,10 +42,19 @@ def shard_of(article_id: str, shards: int) -> int:
     return int.from_bytes(digest.digest(), "little") % shards
 
 
-def shard_key(corpus: Corpus, params: SearchParams, splitter: str) -> str:
-    """What a shard's folder is named after: its articles, the settings, Punkt, the formats."""
-    text = f"{FORMAT}|{store.cache_key(corpus, params)}|{splitter}"
+def shard_key(corpus: Corpus, params: SearchParams, analysis: str) -> str:
+    """What a shard's folder is named after: its articles, settings, analysis, the formats.
+
+    `analysis`: its articles' languages and their sentence splitters' fingerprints.
+    """
+    text = f"{FORMAT}|{store.cache_key(corpus, params)}|{analysis}"
     return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def splitters_key(fingerprints: dict[str, str]) -> str:
+    """A hash of the sentence splitters of every language (`SentenceSplitter.fingerprint`)."""
+    text = ",".join(f"{code}:{fingerprints[code]}" for code in sorted(fingerprints))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def settings_key(params: SearchParams) -> str:
@@ -77,7 +86,7 @@ class Manifest:
     corpus: str  # the corpus fingerprint
     settings: str  # `settings_key` of the search settings
     model: str | None  # the semantic model's identity when the shards hold sentence vectors
-    splitter: str  # Punkt's fingerprint
+    splitter: str  # the splitters' fingerprint (`splitters_key`)
     shards: tuple[ShardEntry, ...]
     sentences: int
     created: str = ""

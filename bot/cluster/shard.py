@@ -22,6 +22,7 @@ from ..search.bm25 import Bm25, concatenated_ranges, top_k
 from ..search.build import Built
 from ..search.corpus import Article, Corpus
 from ..search.index import MIN_NAMES_FOR_COORDINATION, SentenceIndex, _Lexical
+from ..search.languages import ENGLISH
 from ..search.query import Query
 from ..search.semantic import TEMPLATE, Vectors, dot
 from . import layout, stats
@@ -111,27 +112,45 @@ class ShardIndex(SentenceIndex):
         arrays: dict[str, np.ndarray],
         models: dict[str, Bm25 | None],
         stems: Bm25 | None = None,
-        sentences_total: int = 0,
+        sentences_in: dict[str, int] | None = None,
         firsts: np.ndarray | None = None,
         positions: np.ndarray | None = None,
         vectors: Vectors | None = None,
     ) -> None:
         super().__init__(corpus, params, arrays, frozenset(), models)
         self._stems = stems  # every stem of the corpus with its idf (`stats.merge`)
-        self._total = sentences_total
+        self._corpus_sentences = sentences_in or {}  # the corpus's sentences in each language
         self.firsts = firsts  # corpus id of each of its articles' first sentence
         self.positions = positions  # corpus position of each of its articles
         self.vectors = vectors
         self._remembered: OrderedDict[int, tuple[_Lexical, np.ndarray]] = OrderedDict()
 
-    def _idf(self, term: str | int) -> float:
+    def _idf(self, term: str | int, language: str = ENGLISH) -> float:
         """The corpus's idf of a question word (see `SentenceIndex._idf`)."""
         if self._stems is None:
             raise RuntimeError("the shard was opened without the corpus's statistics")
         idf = self._stems.idf_of(term)
         if idf is not None:
             return max(idf, 0.0)
-        return math.log(self._total + 0.5) - math.log(0.5)
+        counts = self._corpus_sentences
+        n = sum(counts.values()) if len(counts) == 1 else counts.get(language, 0)
+        return math.log(n + 0.5) - math.log(0.5)
+
+    def _knows(self, key: int) -> bool:
+        """Whether the corpus holds a stem, though this shard may not."""
+        return self._stems is not None and key in self._stems
+
+    def _of_language(self, code: str) -> np.ndarray | None:
+        """Which of the shard's articles are in this language (bool each); None when all are.
+
+        A shard may hold one of the corpus's languages only, or none of the question's.
+        """
+        if len(self._corpus_sentences) <= 1:
+            return None
+        if code not in self.languages:
+            return np.zeros(len(self.articles), dtype=bool)
+        mine = self._language_of_article == self.languages.index(code)
+        return None if mine.all() else mine
 
     def _lexical(self, query: Query) -> _Lexical:
         """`SentenceIndex._lexical`, also when only other shards hold the question's stems.
@@ -164,15 +183,19 @@ class ShardIndex(SentenceIndex):
         if self.vectors is None:
             raise RuntimeError("the shard has no sentence vectors")
         question = ask.query.vector
+        among = self._of_language(ask.query.language)  # as `SentenceIndex._fused` keeps to
         if ask.meaning == "all":  # the whole index is small: every sentence is compared
             compared, sims = self.vectors.compare(question)
             if compared is not None:  # a shard of a small index is small too
                 raise RuntimeError("the shard's vectors are routed, the index's are not")
-            ids = np.union1d(best, top_k(sims, ask.depth)).astype(np.int64)
+            closest = _best_within(
+                sims, None if among is None else self.vectors.within(among, None), ask.depth
+            )
+            ids = np.union1d(best, closest).astype(np.int64)
             return Reply(self._rows(ask, lexical, bm25, ids, sims[ids]), lexical.covered)
         self._remember(ask.token, lexical, bm25)
         near = dot(self.vectors.centroids, question)
-        articles = top_k(near, semantic.ROUTED_ARTICLES)
+        articles = _best_within(near, among, semantic.ROUTED_ARTICLES)
         rows = self._rows(ask, lexical, bm25, np.sort(best))
         return Reply(rows, lexical.covered, self.positions[articles], near[articles])
 
@@ -187,7 +210,9 @@ class ShardIndex(SentenceIndex):
         sims = self.vectors.similarity(ask.query.vector, compared) if len(compared) else None
         if sims is None:
             sims = np.zeros(0, dtype=np.float32)
-        chosen = compared[top_k(sims, ask.depth)]
+        among = self._of_language(ask.query.language)
+        inside = None if among is None else self.vectors.within(among, compared)
+        chosen = compared[_best_within(sims, inside, ask.depth)]
         ids = np.union1d(chosen, self.local_ids(request.ids)).astype(np.int64)
         at = np.searchsorted(compared, ids)
         return self._rows(ask, lexical, bm25, ids, sims[at])
@@ -275,6 +300,14 @@ class ShardIndex(SentenceIndex):
         return arrays
 
 
+def _best_within(scores: np.ndarray, inside: np.ndarray | None, k: int) -> np.ndarray:
+    """Positions of the `k` best scores (`top_k`) of those `inside` (bool each; None: all)."""
+    if inside is None:
+        return top_k(scores, k)
+    best = top_k(np.where(inside, scores, -np.inf), k)
+    return best[inside[best]]
+
+
 def _holds(postings: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Which of `ids` are in the ascending `postings`."""
     if not len(postings):
@@ -305,7 +338,9 @@ def open_shard(
     meta, arrays = layout.load_arrays(folder)
     if meta.get("sentences") != len(arrays["start"]):
         raise ValueError(f"{folder} is incomplete")
-    stats_meta, corpus_stats = layout.load_arrays(stats_folder)
+    _, corpus_stats = layout.load_arrays(stats_folder)
+    languages = tuple(corpus_stats["languages"].tolist())
+    tables = stats.ShardTables(arrays, corpus_stats[f"positions.{key}"], key)
     models: dict[str, Bm25 | None] = {}
     for name in stats.MODELS:
         prefix = f"{name}."
@@ -313,14 +348,13 @@ def open_shard(
         if not own:
             models[name] = None
             continue
-        totals = stats_meta[name]
         models[name] = stats.restate(
             Bm25.from_arrays(own),
-            own["lengths"],
+            stats.document_languages(tables, languages, name),
             corpus_stats[f"{name}.keys"],
             corpus_stats[f"{name}.idf"],
-            totals["documents"],
-            totals["length"],
+            corpus_stats[f"{name}.documents"],
+            corpus_stats[f"{name}.length"],
             params,
         )
     # The shard answers by number: its articles need ids only (the bot holds their text).
@@ -336,14 +370,15 @@ def open_shard(
         vectors = Vectors(
             parts["vectors"], parts["vector_keys"], parts["centroids"], arrays["first_of_article"]
         )
+    sentences = corpus_stats["sentences.documents"].tolist()
     return ShardIndex(
         Corpus(stubs),
         params,
         arrays,
         models,
         stems,
-        int(stats_meta["sentences_total"]),
+        dict(zip(languages, sentences, strict=True)),
         corpus_stats[f"first.{key}"],
-        corpus_stats[f"positions.{key}"],
+        tables.positions,
         vectors,
     )

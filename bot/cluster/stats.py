@@ -3,10 +3,13 @@
 rank-bm25's score of a sentence depends on the whole corpus through three numbers per model
 (sentences, paragraphs, articles): the number of documents, their average length and each
 term's document frequency, and through the epsilon floor, which averages the idf of the whole
-vocabulary. They are merged here from every shard's postings and lengths, once, and the idf is
-computed over the merged vocabulary exactly as `bm25.rank_bm25_idf` computes it for one index
-(the same array, so the same bits); each shard then takes its terms' idf from it and its
-documents' norms from the corpus-wide average length (`restate`).
+vocabulary. One index keeps these per language (`Bm25.from_terms` with groups): a language's
+documents have their own count, average length and floor, and its terms (tagged with the
+language) are its own. They are merged here from every shard's postings and lengths, once,
+per language, and the idf is computed over the merged vocabulary exactly as
+`bm25.grouped_idf` computes it for one index (the same arrays, so the same bits); each shard
+then takes its terms' idf from it and its documents' norms from their language's corpus-wide
+average length (`restate`), whichever languages the shard holds.
 
 The same merge gives what the bot needs to answer for the whole archive without the postings:
 the names (capitals counted over every shard, `build.NameCounts`), the idf of every stem (how
@@ -23,8 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import SearchParams
-from ..search.bm25 import Bm25, Bm25Params, rank_bm25_idf, rank_bm25_norm
+from ..search.bm25 import Bm25, Bm25Params, grouped_idf, grouped_norm
 from ..search.build import NameCounts
+from ..search.languages.articles import numbered
 
 MODELS = ("sentences", "paragraphs", "articles")
 COUNT_TABLES = ("stems", "uses", "capitalised", "capitalised_uses", "initial", "initial_uses")
@@ -52,21 +56,30 @@ def merge(shards: Sequence[ShardTables], n_articles: int, params: SearchParams) 
         n_articles: articles in the corpus.
         params: the search settings (k1, b, epsilon).
     """
-    arrays: dict[str, np.ndarray] = {}
+    languages, language_of = corpus_languages(shards, n_articles)
+    arrays: dict[str, np.ndarray] = {
+        "languages": np.array(languages),
+        "language_of_article": language_of,
+    }
     meta: dict = {"articles_total": n_articles}
     for model in MODELS:
         if not all(f"{model}.keys" in s.arrays for s in shards):
             continue
+        groups = [document_languages(s, languages, model) for s in shards]
         lengths = [s.arrays[f"{model}.lengths"] for s in shards]
-        n = sum(len(length) for length in lengths)
+        documents = np.bincount(np.concatenate(groups), minlength=len(languages))
+        length = np.zeros(len(languages), dtype=np.int64)
+        for group, length_of in zip(groups, lengths, strict=True):
+            np.add.at(length, group, length_of.astype(np.int64))
         keys, idf = corpus_idf(
             [s.arrays[f"{model}.keys"] for s in shards],
             [np.diff(s.arrays[f"{model}.offsets"]) for s in shards],
-            n,
+            [_term_languages(s, g, model) for s, g in zip(shards, groups, strict=True)],
+            documents,
             params,
         )
         arrays[f"{model}.keys"], arrays[f"{model}.idf"] = keys, idf
-        meta[model] = {"documents": n, "length": int(sum(int(x.sum()) for x in lengths))}
+        arrays[f"{model}.documents"], arrays[f"{model}.length"] = documents, length
     counts = merged_counts([counts_of(s.arrays) for s in shards])
     stems = arrays["sentences.keys"], arrays["sentences.idf"]
     at = np.searchsorted(stems[0], counts.stems)
@@ -77,16 +90,63 @@ def merge(shards: Sequence[ShardTables], n_articles: int, params: SearchParams) 
     return arrays, meta
 
 
+def corpus_languages(
+    shards: Sequence[ShardTables], n_articles: int
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """The corpus's languages and each article's, numbered as one index numbers them."""
+    codes = [""] * n_articles
+    for shard in shards:
+        local = shard.arrays["languages"].tolist()
+        for position, n in zip(
+            shard.positions.tolist(), shard.arrays["language_of_article"].tolist(), strict=True
+        ):
+            codes[position] = local[n]
+    return numbered(codes)
+
+
+def document_languages(shard: ShardTables, languages: tuple[str, ...], model: str) -> np.ndarray:
+    """The corpus-wide language number of each document of one of a shard's models."""
+    arrays = shard.arrays
+    own = np.array([languages.index(c) for c in arrays["languages"].tolist()], dtype=np.int16)
+    of_article = own[arrays["language_of_article"]] if len(own) else own
+    if model == "articles":
+        return of_article
+    of_sentence = of_article[arrays["article_of"]]
+    if model == "sentences":
+        return of_sentence
+    of_paragraph = np.zeros(len(arrays[f"{model}.lengths"]), dtype=np.int16)
+    of_paragraph[arrays["paragraph_id"]] = of_sentence
+    return of_paragraph
+
+
+def _term_languages(shard: ShardTables, groups: np.ndarray, model: str) -> np.ndarray:
+    """The language of each term of a shard's model: that of its first document's.
+
+    Terms are tagged with their language, so a term has one in every shard.
+    """
+    offsets = shard.arrays[f"{model}.offsets"]
+    return groups[shard.arrays[f"{model}.docs"][offsets[:-1]]]
+
+
 def corpus_idf(
-    keys: Sequence[np.ndarray], df: Sequence[np.ndarray], documents: int, params: SearchParams
+    keys: Sequence[np.ndarray],
+    df: Sequence[np.ndarray],
+    languages: Sequence[np.ndarray],
+    documents: np.ndarray,
+    params: SearchParams,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every term of the corpus (ascending) and its idf, from each part's terms and frequencies.
 
-    The document frequencies are summed per term, then `rank_bm25_idf` runs over the whole
-    vocabulary at once: the array one index makes, so the same bits, epsilon floor included.
+    The document frequencies are summed per term, then `grouped_idf` runs over the whole
+    vocabulary at once, each language's terms with its number of documents (`documents`): the
+    arrays one index makes, so the same bits, epsilon floors included.
     """
     terms, frequencies = _summed(list(keys), list(df))
-    return terms, rank_bm25_idf(frequencies, documents, bm25_params(params))
+    if not len(terms):
+        return terms, np.zeros(0)
+    _, first = np.unique(np.concatenate(keys), return_index=True)
+    term_languages = np.concatenate(languages)[first]
+    return terms, grouped_idf(frequencies, term_languages, documents, bm25_params(params))
 
 
 def counts_of(arrays: dict[str, np.ndarray]) -> NameCounts:
@@ -162,29 +222,34 @@ def global_ids(
 
 def restate(
     model: Bm25,
-    lengths: np.ndarray,
+    groups: np.ndarray,
     keys: np.ndarray,
     idf: np.ndarray,
-    documents: int,
-    length: int,
+    documents: np.ndarray,
+    length: np.ndarray,
     params: SearchParams,
 ) -> Bm25:
-    """A shard's model scoring with the corpus's idf and average length (see the module).
+    """A shard's model scoring with the corpus's idf and average lengths (see the module).
 
     Args:
-        model: fitted on the shard's documents.
-        lengths: their lengths (`Bm25.lengths`).
+        model: fitted on the shard's documents (with their `lengths`).
+        groups: the corpus-wide language number of each of its documents.
         keys: every term of the corpus (`corpus_idf`).
         idf: their idf.
-        documents: the corpus's number of documents.
-        length: their summed length.
+        documents: the corpus's number of documents in each language.
+        length: their summed length in each language.
         params: k1, b, epsilon.
     """
+    if model.lengths is None:
+        raise ValueError("the shard's model has no document lengths")
     at = np.searchsorted(keys, model.keys)
     if len(at) and (at.max() >= len(keys) or not np.array_equal(keys[at], model.keys)):
         raise ValueError("the statistics do not hold every term of the shard")
-    average = float(length) / documents if documents else 1.0
-    norm = rank_bm25_norm(lengths, bm25_params(params), average)
+    # As `rank_bm25_norm` averages: the summed length over the number of documents.
+    averages = np.array(
+        [float(int(s)) / int(n) if n else 1.0 for s, n in zip(length, documents, strict=True)]
+    )
+    norm = grouped_norm(model.lengths, groups, bm25_params(params), averages)
     return model.restated(np.ascontiguousarray(idf[at]), norm)
 
 

@@ -2,15 +2,73 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from .corpus import Article
 from .index import Hit, Sentence, SentenceIndex
+from .languages import ENGLISH
+from .languages.names import language_name
 
-NOT_COVERED = "The briefing does not cover this."
-EMPTY_QUESTION = "Ask a question about the briefing, in a few words."
-NO_WORDS = f"{NOT_COVERED} The question has no words to search for; ask in a few plain words."
+
+def N_(message: str) -> str:
+    """Mark a message of the bot's own for translation; the edges translate it."""
+    return message
+
+
+# The core's messages, in English: the edges translate them (`bot.i18n`), so each is a
+# message id of the catalogs in `bot/locale/`, with its values in braces.
+NOT_COVERED = N_("The briefing does not cover this.")
+EMPTY_QUESTION = N_("Ask a question about the briefing, in a few words.")
+NO_WORDS = N_(
+    "The briefing does not cover this. The question has no words to search for; ask in a "
+    "few plain words."
+)
+NEVER_MENTIONS = N_("The briefing does not cover this. It never mentions {names}.")
+NO_MORE = N_("There are no more passages for this question.")
+ELSEWHERE = N_("The briefing has no articles in {language}. From its articles in {languages}:")
+NOT_ELSEWHERE = N_(
+    "The briefing has no articles in {language}, and its articles in {languages} do not "
+    "cover this."
+)
+# Said with an answer when part of a sharded index could not be searched (`bot/cluster`).
+PARTIAL = N_(
+    "Partial answer: {missing} of the archive's {count} shards did not reply, so some "
+    "passages may be missing."
+)
+# Values that are language codes, named in the reader's language when shown.
+LANGUAGE_VALUES = ("language", "languages")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message of the bot's own: its English text (the message id) and the values it takes.
+
+    `names` are quoted as the reader's language quotes; `language` and `languages` are codes,
+    shown as language names in the reader's language.
+    """
+
+    text: str
+    values: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+
+    def english(self) -> str:
+        """The message in English."""
+        values = dict(self.values)
+        if "names" in values:
+            values["names"] = ", ".join(f"\u201c{n}\u201d" for n in values["names"])
+        for key in LANGUAGE_VALUES:
+            if key in values:
+                codes = values[key]
+                names = [
+                    language_name(c, ENGLISH)
+                    for c in (codes if isinstance(codes, tuple) else (codes,))
+                ]
+                values[key] = (
+                    names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+                )
+        return self.text.format(**values)
+
+
 MAX_PASSAGE_SENTENCES = 4
 # Passages after the first must hold at least this share of the relevance floor's weight.
 SHOWN_SHARE = 0.5
@@ -27,6 +85,11 @@ class Passage:
     bm25: float = 0.0  # the matched sentence's BM25 score with its fields
     semantic: float | None = None  # its similarity with the question, when semantic
     coverage: float = 1.0  # the share of the question's weight it holds
+
+    @property
+    def language(self) -> str:
+        """The language of the passage's article."""
+        return self.matched.language
 
     @property
     def article(self) -> Article:
@@ -60,15 +123,30 @@ class Passage:
 
 @dataclass(frozen=True)
 class Answer:
-    """Passages for a question, or a message saying why there are none."""
+    """Passages for a question, or a notice saying why there are none.
+
+    `language` is the language the question is written in. A notice comes with passages when
+    the briefing has no article in that language and they come from its other languages.
+    """
 
     question: str
     passages: tuple[Passage, ...]
     terms: frozenset[str] = frozenset()
-    message: str | None = None
+    notice: Notice | None = None
     more: bool = False
     offset: int = 0
-    partial: str | None = None  # one line: part of the index could not be searched
+    language: str = ENGLISH
+    partial: Notice | None = None  # one line: part of the index could not be searched (`PARTIAL`)
+
+    @property
+    def message(self) -> str | None:
+        """The notice in English, if there is one."""
+        return self.notice.english() if self.notice else None
+
+    @property
+    def elsewhere(self) -> bool:
+        """Whether the passages come from articles in other languages than the question's."""
+        return any(p.language != self.language for p in self.passages)
 
 
 def answer(question: str, index: SentenceIndex, k: int = 3, offset: int = 0) -> Answer:
@@ -80,17 +158,18 @@ def answer(question: str, index: SentenceIndex, k: int = 3, offset: int = 0) -> 
     """
     question = question.strip()
     if not question:
-        return Answer(question, (), message=EMPTY_QUESTION)
+        return Answer(question, (), notice=Notice(EMPTY_QUESTION))
     wanted = offset + k + 1
     # Expanding and merging can fold several hits into one passage; fetch generously.
     search = index.search(index.query(question), k=3 * wanted + 5)
     terms, partial = frozenset(search.terms), search.partial
-    if search.unknown_names:
-        names = ", ".join(f"\u201c{name}\u201d" for name in search.unknown_names[:3])
-        message = f"{NOT_COVERED} It never mentions {names}."
-        return Answer(question, (), terms, message=message, partial=partial)
+    language = search.language
+    others = tuple(code for code in index.languages if code != language)
+    if search.unknown_names and not search.elsewhere:
+        names = Notice(NEVER_MENTIONS, {"names": tuple(search.unknown_names[:3])})
+        return Answer(question, (), terms, names, language=language, partial=partial)
     if not search.terms:
-        return Answer(question, (), message=NO_WORDS)
+        return Answer(question, (), notice=Notice(NO_WORDS), language=language, partial=partial)
     # Beyond the best hit, show only sentences that hold a fair share of the question.
     shown = SHOWN_SHARE * index.params.min_coverage
     close = index.params.semantic_floor
@@ -101,15 +180,23 @@ def answer(question: str, index: SentenceIndex, k: int = 3, offset: int = 0) -> 
     ]
     passages = build_passages(index, hits, limit=wanted)
     if not passages:
-        return Answer(question, (), terms, message=NOT_COVERED, partial=partial)
+        notice = Notice(NOT_COVERED)
+        if search.elsewhere:
+            notice = Notice(NOT_ELSEWHERE, {"language": language, "languages": others})
+        return Answer(question, (), terms, notice, language=language, partial=partial)
     page = passages[offset : offset + k]
+    notice = None if page else Notice(NO_MORE)
+    if page and search.elsewhere:
+        shown = tuple(dict.fromkeys(p.language for p in page))
+        notice = Notice(ELSEWHERE, {"language": language, "languages": shown})
     return Answer(
         question,
         tuple(page),
         terms,
-        message=None if page else "There are no more passages for this question.",
+        notice,
         more=len(passages) > offset + k,
         offset=offset,
+        language=language,
         partial=partial,
     )
 

@@ -85,7 +85,12 @@ class Bm25:
 
     @classmethod
     def from_terms(
-        cls, keys: np.ndarray, doc_of: np.ndarray, lengths: np.ndarray, params: Bm25Params
+        cls,
+        keys: np.ndarray,
+        doc_of: np.ndarray,
+        lengths: np.ndarray,
+        params: Bm25Params,
+        groups: np.ndarray | None = None,
     ) -> Bm25:
         """Index a stream of term keys, each with its document (documents in ascending order).
 
@@ -94,6 +99,9 @@ class Bm25:
             doc_of: int32 document of every token, never decreasing.
             lengths: number of tokens of every document (its BM25 length).
             params: k1, b, epsilon.
+            groups: the group (language) of every document, when documents of several groups
+                share the postings but no term: each group's idf, idf floor and average length
+                are then its own, as if it were a model of its own.
 
         The stream is sorted in sixteen slices by the keys' top bits, a thread a core, so the
         extra memory of sorting is a sixteenth of the stream's a thread; rows of one key and
@@ -111,10 +119,15 @@ class Bm25:
             with ThreadPoolExecutor(min(os.cpu_count() or 1, SORT_THREADS)) as pool:
                 slices = list(pool.map(one_slice, range(-8, 8)))
         vocabulary, sizes, docs, tfs = (list(column) for column in zip(*slices, strict=True))
-        return cls._assemble(vocabulary, sizes, docs, tfs, lengths, params)
+        return cls._assemble(vocabulary, sizes, docs, tfs, lengths, params, groups)
 
     def regrouped(
-        self, keep: np.ndarray, group_of: np.ndarray, lengths: np.ndarray, params: Bm25Params
+        self,
+        keep: np.ndarray,
+        group_of: np.ndarray,
+        lengths: np.ndarray,
+        params: Bm25Params,
+        groups: np.ndarray | None = None,
     ) -> Bm25:
         """A model of bigger documents made of this model's documents (paragraphs of sentences).
 
@@ -123,6 +136,7 @@ class Bm25:
             group_of: for each document here, its bigger document; never decreasing.
             lengths: BM25 length of every bigger document.
             params: k1, b, epsilon.
+            groups: the group of every bigger document (see `from_terms`).
 
         Within a term, documents ascend, so their groups do too: postings of one term and group
         are neighbours and merge without sorting. Terms are taken in slices to bound memory.
@@ -134,16 +148,16 @@ class Bm25:
             chosen = terms[lo : lo + step]
             df = self.offsets[chosen + 1] - self.offsets[chosen]
             rows = concatenated_ranges(self.offsets[chosen], df)
-            groups = group_of[self.docs[rows]]
+            bigger = group_of[self.docs[rows]]
             new_pair = np.ones(len(rows), dtype=bool)
-            new_pair[1:] = groups[1:] != groups[:-1]
+            new_pair[1:] = bigger[1:] != bigger[:-1]
             term_first = np.concatenate(([0], np.cumsum(df)[:-1]))
             new_pair[term_first] = True
             starts = np.flatnonzero(new_pair)
             tfs.append(_narrow(np.add.reduceat(self.tfs[rows].astype(np.uint32), starts)))
-            docs.append(groups[starts].astype(np.int32))
+            docs.append(bigger[starts].astype(np.int32))
             sizes.append(np.diff(np.append(np.searchsorted(starts, term_first), len(starts))))
-        return self._assemble([self.keys[keep]], sizes, docs, tfs, lengths, params)
+        return self._assemble([self.keys[keep]], sizes, docs, tfs, lengths, params, groups)
 
     @classmethod
     def _assemble(
@@ -154,20 +168,23 @@ class Bm25:
         tfs: list[np.ndarray],
         lengths: np.ndarray,
         params: Bm25Params,
+        groups: np.ndarray | None = None,
     ) -> Bm25:
         keys = np.concatenate(vocabulary) if vocabulary else np.zeros(0, dtype=np.int64)
         df = np.concatenate(sizes) if sizes else np.zeros(0, dtype=np.int64)
         tf = _narrow(np.concatenate(tfs)) if tfs else np.zeros(0, dtype=np.uint16)
-        return cls(
-            keys,
-            np.concatenate(([0], np.cumsum(df))).astype(np.int64),
-            np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32),
-            tf,
-            rank_bm25_idf(df, len(lengths), params),
-            rank_bm25_norm(lengths, params),
-            params.k1,
-            lengths,
-        )
+        offsets = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
+        all_docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
+        if groups is not None and len(groups) and int(groups.min()) == int(groups.max()):
+            groups = None  # one group: the model of all documents, computed as always
+        if groups is None:
+            idf = rank_bm25_idf(df, len(lengths), params)
+            norm = rank_bm25_norm(lengths, params)
+        else:
+            key_groups = groups[all_docs[offsets[:-1]]] if len(df) else groups[:0]
+            idf = grouped_idf(df, key_groups, np.bincount(groups), params)
+            norm = grouped_norm(lengths, groups, params)
+        return cls(keys, offsets, all_docs, tf, idf, norm, params.k1, lengths)
 
     def restated(self, idf: np.ndarray, norm: np.ndarray) -> Bm25:
         """The same postings with other idf and length norms (a shard's, from the whole corpus)."""
@@ -246,9 +263,10 @@ class Bm25:
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Bm25:
-        """Rebuild a model saved with `arrays()`."""
+        """Rebuild a model saved with `arrays()` (and its `lengths`, when saved beside)."""
         names = ("keys", "offsets", "docs", "tfs", "idf", "norm")
-        return cls(*(arrays[name] for name in names), float(arrays["k1"][0]))
+        model = (arrays[name] for name in names)
+        return cls(*model, float(arrays["k1"][0]), arrays.get("lengths"))
 
 
 def _postings(
@@ -328,6 +346,43 @@ def rank_bm25_idf(df: np.ndarray, n_documents: int, params: Bm25Params) -> np.nd
     idf = np.log(n_documents - df + 0.5) - np.log(df + 0.5)
     floor = params.epsilon * (idf.sum() / len(idf))
     return np.where(idf < 0, floor, idf)
+
+
+def grouped_idf(
+    df: np.ndarray, key_groups: np.ndarray, documents: np.ndarray, params: Bm25Params
+) -> np.ndarray:
+    """`rank_bm25_idf` within each group: its own number of documents and its own floor.
+
+    Args:
+        df: document frequency of every term (terms ascending).
+        key_groups: the group of every term.
+        documents: the number of documents of every group.
+        params: k1, b, epsilon.
+    """
+    idf = np.zeros(len(df))
+    for group in np.unique(key_groups).tolist():
+        mine = key_groups == group
+        idf[mine] = rank_bm25_idf(df[mine], int(documents[group]), params)
+    return idf
+
+
+def grouped_norm(
+    lengths: np.ndarray,
+    groups: np.ndarray,
+    params: Bm25Params,
+    averages: np.ndarray | None = None,
+) -> np.ndarray:
+    """`rank_bm25_norm` within each group: its own average length.
+
+    `averages` gives each group's average length when these documents are part of a corpus
+    (a shard's); by default their own.
+    """
+    norm = np.zeros(len(lengths))
+    for group in np.unique(groups).tolist():
+        mine = groups == group
+        average = None if averages is None else float(averages[group])
+        norm[mine] = rank_bm25_norm(lengths[mine], params, average)
+    return norm
 
 
 def rank_bm25_norm(

@@ -17,13 +17,23 @@ from .bm25 import Bm25, Bm25Params, concatenated_ranges
 from .corpus import Article, Corpus
 from .credits import quote_openings
 from .keys import borrowed_keys_of, pair_keys_of
-from .sentences import SentenceSplitter, leans_on_previous
-from .text import NUMBER_BIT, NUMBER_KEY, WHEN_BIT, WHEN_KEY, analyse_texts
+from .languages import ENGLISH, analyser
+from .languages.articles import (
+    Splitter,
+    analyse_in_languages,
+    article_languages,
+    trained_splitters,
+)
+from .sentences import SentenceSplitter
+from .text import NUMBER_BIT, WHEN_BIT
 
 # A term counts as a name when at least this share of its mid-sentence uses are capitalised.
 PROPER_SHARE = 0.8
 # Corpora at least this large are analysed by one worker process per core.
 PARALLEL_MIN_CHARS = 2_000_000
+# What each article is split and analysed with: the splitter of each language, the languages,
+# and each article's language (a number into them).
+Languages = tuple[dict[str, Splitter | SentenceSplitter], tuple[str, ...], np.ndarray]
 
 
 def _empty(dtype: type) -> Callable[[], np.ndarray]:
@@ -94,7 +104,7 @@ def build(
     corpus: Corpus,
     params: SearchParams,
     progress: Callable[[int], None] | None = None,
-    splitter: SentenceSplitter | None = None,
+    languages: Languages | None = None,
     workers: int | None = None,
 ) -> Built:
     """Split and analyse every sentence of `corpus`, then fit the BM25 models.
@@ -103,20 +113,26 @@ def build(
         corpus: the articles.
         params: BM25 and ranking settings.
         progress: called with the number of articles done since the last call.
-        splitter: Punkt already trained (on a whole corpus this one is part of); by default
-            trained on this corpus.
+        languages: what the articles are split and analysed with: a sentence splitter for
+            each language, trained on a whole corpus this one is part of (a shard's), the
+            languages and each article's (`languages.articles`); by default worked out from
+            this corpus.
         workers: analysis processes at most (default one a core, at most 8).
     """
-    if splitter is None:
-        splitter = SentenceSplitter.train(
-            article.body[start:end]
-            for article in corpus.articles
-            for start, end in article.paragraphs
-        )
-    return _assemble(params, _analyse_all(corpus.articles, splitter, progress, workers))
+    if languages is None:
+        codes, language_of = article_languages(corpus.articles)
+        splitters = trained_splitters(corpus.articles, codes, language_of)
+        languages = (splitters, codes, language_of)
+    parts = _analyse_all(corpus.articles, languages, progress, workers)
+    return _assemble(params, parts, languages[1], languages[2])
 
 
-def _assemble(params: SearchParams, parts: list[_Part]) -> Built:
+def _assemble(
+    params: SearchParams,
+    parts: list[_Part],
+    languages: tuple[str, ...] = (ENGLISH,),
+    language_of: np.ndarray | None = None,
+) -> Built:
     """Join the parts' arrays into the index's, and fit its models."""
 
     def joined(name: str, dtype: type) -> np.ndarray:
@@ -143,9 +159,15 @@ def _assemble(params: SearchParams, parts: list[_Part]) -> Built:
         "continues_quote": joined("continues", np.uint8),
         "first_of_article": first_of_article,
     }
+    if language_of is None:
+        language_of = np.zeros(len(per_article), dtype=np.int16)
+    arrays["language_of_article"] = language_of
+    arrays["languages"] = np.array(languages)
     capitalised = np.concatenate([p.capitalised for p in parts])
     initial = np.concatenate([p.initial for p in parts])
-    models, frequency = _fit_models(parts, params, paragraph_id, article_of, n, len(per_article))
+    models, frequency = _fit_models(
+        parts, params, paragraph_id, article_of, n, len(per_article), language_of
+    )
     counts = NameCounts(
         *frequency,  # every stem key, ascending, and how often it is used
         *np.unique(capitalised, return_counts=True),
@@ -161,10 +183,12 @@ def _fit_models(
     article_of: np.ndarray,
     n_sentences: int,
     n_articles: int,
+    language_of: np.ndarray,
 ) -> tuple[dict[str, Bm25 | None], tuple[np.ndarray, np.ndarray]]:
     """The BM25 models of the sentences, and from them those of the paragraphs and articles.
 
-    Also returns every stem key with its number of uses. The parts' arrays are released as they
+    Each language's documents get their own BM25 statistics (see `Bm25.from_terms`). Also
+    returns every stem key with its number of uses. The parts' arrays are released as they
     are gathered, to keep the peak memory low.
     """
     bm25 = Bm25Params(params.k1, params.b, params.epsilon)
@@ -198,7 +222,9 @@ def _fit_models(
         keys[at : at + len(k)], docs[at : at + len(k)] = k, d
         at += len(k)
         del k, d
-    sentences = Bm25.from_terms(keys, docs, lengths, bm25)
+    several = bool(len(language_of)) and int(language_of.min()) != int(language_of.max())
+    sentence_groups = language_of[article_of] if several else None
+    sentences = Bm25.from_terms(keys, docs, lengths, bm25, sentence_groups)
     del keys, docs
     # The two regroupings only read the sentence model: each runs in its own thread.
     regrouped = {}
@@ -208,12 +234,17 @@ def _fit_models(
             paragraph_lengths = np.bincount(
                 paragraph_id, weights=shared_lengths, minlength=n_paragraphs
             ).astype(np.int64)
+            paragraph_groups = None
+            if sentence_groups is not None:
+                paragraph_groups = np.zeros(n_paragraphs, dtype=np.int16)
+                paragraph_groups[paragraph_id] = sentence_groups
             regrouped["paragraphs"] = pool.submit(
                 sentences.regrouped,
                 ~np.isin(sentences.keys, own_keys),
                 paragraph_id,
                 paragraph_lengths,
                 bm25,
+                paragraph_groups,
             )
         if params.article_weight:
             regrouped["articles"] = pool.submit(
@@ -222,6 +253,7 @@ def _fit_models(
                 article_of,
                 article_lengths,
                 bm25,
+                language_of if several else None,
             )
     models: dict[str, Bm25 | None] = {"sentences": sentences, "paragraphs": None, "articles": None}
     models.update((name, future.result()) for name, future in regrouped.items())
@@ -230,12 +262,12 @@ def _fit_models(
 
 # --- Analysing articles (in worker processes for big corpora) ---
 
-_WORK: tuple[Sequence[Article], SentenceSplitter] | None = None
+_WORK: tuple[Sequence[Article], Languages] | None = None
 
 
 def _analyse_all(
     articles: Sequence[Article],
-    splitter: SentenceSplitter,
+    splitter: Languages,
     progress: Callable[[int], None] | None,
     workers: int | None = None,
 ) -> list[_Part]:
@@ -268,7 +300,7 @@ def _analyse_all(
             _WORK = None
         return parts
     for lo, hi in ranges:
-        parts.append(_analyse_articles(articles[lo:hi], splitter))
+        parts.append(_analyse_articles(articles, lo, hi, splitter))
         if progress:
             progress(hi - lo)
     return parts
@@ -284,26 +316,33 @@ def _analyse_range(bounds: tuple[int, int]) -> _Part:
     if _WORK is None:
         raise RuntimeError("worker started without work")
     articles, splitter = _WORK
-    return _analyse_articles(articles[bounds[0] : bounds[1]], splitter)
+    return _analyse_articles(articles, bounds[0], bounds[1], splitter)
 
 
-def _analyse_articles(articles: Sequence[Article], splitter: SentenceSplitter) -> _Part:
-    """Split and analyse some articles into compact arrays of places and term keys."""
+def _analyse_articles(articles: Sequence[Article], lo: int, hi: int, work: Languages) -> _Part:
+    """Split and analyse articles [lo, hi) into compact arrays of places and term keys."""
     # Analysis makes many short-lived lists and no cycles: the cycle collector only costs time.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _analyse(articles, splitter)
+        splitters, languages, language_of = work
+        codes = [languages[n] for n in language_of[lo:hi].tolist()]
+        return _analyse(articles[lo:hi], splitters, codes)
     finally:
         if collecting:
             gc.enable()
 
 
-def _analyse(articles: Sequence[Article], splitter: SentenceSplitter) -> _Part:
+def _analyse(
+    articles: Sequence[Article],
+    splitters: dict[str, Splitter | SentenceSplitter],
+    codes: Sequence[str],
+) -> _Part:
     """Split the articles into sentences, then analyse all their words at once (`analyse_texts`).
 
-    A sentence's own terms are its answer kinds and, when it leans on the sentence before in
-    its paragraph ("He says…"), that sentence's stems as borrowed keys.
+    Each article is split and analysed in its language (`codes`). A sentence's own terms are
+    its answer kinds and, when it leans on the sentence before in its paragraph ("He says…"),
+    that sentence's stems as borrowed keys.
     """
     paragraphs: list[int] = []
     starts: list[int] = []
@@ -311,9 +350,10 @@ def _analyse(articles: Sequence[Article], splitter: SentenceSplitter) -> _Part:
     opens: list[bool] = []
     texts: list[str] = []
     per_article: list[int] = []
-    for article in articles:
+    for article, code in zip(articles, codes, strict=True):
         body = article.body
         spans = []
+        splitter = splitters[code]
         for number, (p_start, p_end) in enumerate(article.paragraphs, start=1):
             spans.extend(
                 (number, p_start + s, p_start + e) for s, e in splitter.spans(body[p_start:p_end])
@@ -325,7 +365,10 @@ def _analyse(articles: Sequence[Article], splitter: SentenceSplitter) -> _Part:
         ends += [end for _, _, end in spans]
         texts += [body[start:end] for _, start, end in spans]
     n = len(texts)
-    words = analyse_texts(texts)
+    sentence_codes = [
+        code for code, count in zip(codes, per_article, strict=True) for _ in range(count)
+    ]
+    words = analyse_in_languages(texts, sentence_codes)
     sentence_of = np.repeat(np.arange(n), words.counts)
     same = sentence_of[1:] == sentence_of[:-1]  # word pairs never cross sentences
     content = words.content
@@ -340,8 +383,13 @@ def _analyse(articles: Sequence[Article], splitter: SentenceSplitter) -> _Part:
     follows = np.zeros(n, dtype=bool)  # the sentence before is in the same paragraph
     follows[1:] = (article[1:] == article[:-1]) & (paragraph[1:] == paragraph[:-1])
     follows[1:] &= stem_counts[:-1] > 0
+    leaners = {code: analyser(code).leans_on_previous for code in set(codes)}
     leaning = np.array(
-        [i for i in np.flatnonzero(follows).tolist() if leans_on_previous(texts[i], opens[i])],
+        [
+            i
+            for i in np.flatnonzero(follows).tolist()
+            if leaners[sentence_codes[i]](texts[i], opens[i])
+        ],
         dtype=np.int64,
     )
     lent = stem_counts[leaning - 1]  # stems of the sentences leaned on
@@ -349,12 +397,15 @@ def _analyse(articles: Sequence[Article], splitter: SentenceSplitter) -> _Part:
     when = np.flatnonzero(words.kinds & WHEN_BIT)
     number = np.flatnonzero(words.kinds & NUMBER_BIT)
     own_of = np.concatenate((when, number, np.repeat(leaning, lent)))
+    if len(set(codes)) <= 1:
+        kind_of = analyser(codes[0] if codes else ENGLISH)
+        when_keys = np.full(len(when), kind_of.when_key, dtype=np.int64)
+        number_keys = np.full(len(number), kind_of.number_key, dtype=np.int64)
+    else:
+        when_keys = np.array([analyser(sentence_codes[i]).when_key for i in when.tolist()])
+        number_keys = np.array([analyser(sentence_codes[i]).number_key for i in number.tolist()])
     own = np.concatenate(
-        (
-            np.full(len(when), WHEN_KEY, dtype=np.int64),
-            np.full(len(number), NUMBER_KEY, dtype=np.int64),
-            borrowed_keys_of(borrowed),
-        )
+        (when_keys.astype(np.int64), number_keys.astype(np.int64), borrowed_keys_of(borrowed))
     )
     return _Part(
         paragraph=paragraph,

@@ -20,10 +20,14 @@ def example_questions(index: SentenceIndex, count: int = 3) -> list[str]:
     Per article the candidates alternate between asking what a credited source said ("What
     did the Port Authority say?", kept only when the best passage is credited to that source)
     and asking about a name in its title ("What about Millbrook?"), most mentioned first; the
-    title itself comes last. Nothing depends on what the articles are about.
+    title itself comes last. Nothing depends on what the articles are about. The question
+    forms are English: an article in another language offers its title alone, in its language.
     """
     candidates = []
     for article in index.articles:
+        if index.language_of(article) != "en":
+            candidates.append([article.title])
+            continue
         sources: list[str] = []
         # Capitalised title words the corpus always writes with a capital: names, not the
         # first word of a headline or an adjective like "Syrian" that only a title capitalises.

@@ -6,7 +6,7 @@ import copy
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property, lru_cache, partial
 
 import numpy as np
@@ -15,13 +15,15 @@ from ..config import SearchParams
 from . import build
 from .bm25 import Bm25, top_k
 from .corpus import Article, Corpus
-from .credits import attribute
+from .credits import attribute, attribute_other
+from .embed import Encoder
 from .fusion import covered, evidence, fuse
+from .hits import Hit, Search, Sentence
 from .keys import borrowed_key
+from .languages import ENGLISH, analyser
+from .languages.detect import question_language
 from .query import Query
 from .semantic import Semantic
-from .sentences import leans_on_previous
-from .text import analyse
 
 # When a question names this many things, the best few hits are reordered so that those naming
 # more of them (in the sentence or next to it) come first: as many as an answer shows.
@@ -34,59 +36,6 @@ FUSION_DEPTH = 100
 # A question the evidence does not cover is still answered when one of this many candidates
 # holding most of its words is credited to someone it names (see `_credits_named`).
 CREDIT_DEPTH = 5
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence, where it sits in its article, and whom the article credits for it."""
-
-    id: int
-    article: Article
-    paragraph: int
-    number: int
-    start: int
-    end: int
-    continues_quote: bool
-    # Works out the credits of the sentence's article; called only when `source` is read.
-    credits: Callable[[], list[str | None]] = field(repr=False, compare=False)
-
-    @cached_property
-    def source(self) -> str | None:
-        """Whom the article credits for this sentence; None for its own voice."""
-        return self.credits()[self.number - 1]
-
-    @property
-    def text(self) -> str:
-        """The sentence exactly as in the article body."""
-        return self.article.body[self.start : self.end]
-
-    @property
-    def leans_on_previous(self) -> bool:
-        """Whether a reader needs the sentence before this one to understand it."""
-        return leans_on_previous(self.text, self.continues_quote)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A sentence that matches a question, its score and the question terms it holds."""
-
-    sentence: Sentence
-    score: float  # the fused score with the semantic stage, else the BM25 score
-    matched: frozenset[str]
-    coverage: float = 1.0  # share of the question's weight the sentence holds
-    bm25: float = 0.0  # BM25 with the paragraph and article fields (0: no question term)
-    semantic: float | None = None  # cosine similarity with the question, when semantic
-
-
-@dataclass(frozen=True)
-class Search:
-    """What a question found: its terms, names the corpus never mentions, and hits, best first."""
-
-    terms: tuple[str, ...]
-    hits: tuple[Hit, ...]
-    unknown_names: tuple[str, ...] = ()
-    # Said to the reader when part of the index could not be searched (a shard that is down).
-    partial: str | None = None
 
 
 class SentenceIndex:
@@ -119,6 +68,13 @@ class SentenceIndex:
         self._end = arrays["end"]
         self._continues_quote = arrays["continues_quote"]
         self._first_of_article = arrays["first_of_article"]
+        # Languages of the articles, in order of first appearance, and each article's (a number).
+        self.languages = tuple(str(code) for code in arrays.get("languages", [ENGLISH]))
+        self._language_of_article = arrays.get(
+            "language_of_article", np.zeros(len(corpus.articles), dtype=np.int16)
+        )
+        # Languages whose questions the semantic stage answers; None: every language.
+        self.semantic_languages: frozenset[str] | None = frozenset({ENGLISH})
         self.names = names
         # Whom each sentence is credited to is worked out per article when first cited.
         self._credits = lru_cache(maxsize=CREDITED_ARTICLES_KEPT)(self._credit_article)
@@ -138,6 +94,8 @@ class SentenceIndex:
             "continues_quote": self._continues_quote,
             "first_of_article": self._first_of_article,
             "names": np.array(sorted(self.names), dtype=np.int64),
+            "language_of_article": self._language_of_article,
+            "languages": np.array(self.languages),
         }
         models = {
             "sentences": self._bm25,
@@ -207,7 +165,26 @@ class SentenceIndex:
             end=int(self._end[i]),
             continues_quote=bool(self._continues_quote[i]),
             credits=partial(self._credits, a),
+            language=self.languages[int(self._language_of_article[a])],
         )
+
+    def language_of(self, article: Article) -> str:
+        """The language of an indexed article (its header's, else detected)."""
+        return self.languages[int(self._language_of_article[self._positions[article.id]])]
+
+    @cached_property
+    def _sentences_in(self) -> dict[str, int]:
+        """How many sentences each language has."""
+        counts = np.bincount(
+            self._language_of_article[self._article_of], minlength=len(self.languages)
+        )
+        return {code: int(counts[n]) for n, code in enumerate(self.languages)}
+
+    def _of_language(self, code: str) -> np.ndarray | None:
+        """Which articles are in this language (bool per article); None when all are."""
+        if len(self.languages) == 1:
+            return None
+        return self._language_of_article == self.languages.index(code)
 
     def _credit_article(self, a: int) -> list[str | None]:
         """Whom the article credits for each of its sentences (see `credits.attribute`)."""
@@ -222,7 +199,11 @@ class SentenceIndex:
                 strict=True,
             )
         ]
-        return [c.source for c in attribute(self.corpus.articles[a].body, spans)]
+        body = self.corpus.articles[a].body
+        language = self.languages[int(self._language_of_article[a])]
+        if language != ENGLISH:  # each language's own forms ("laut X", "по словам X")
+            return attribute_other(body, spans, language)
+        return [c.source for c in attribute(body, spans)]
 
     def titles_and_texts(self, ids: np.ndarray) -> tuple[list[str], list[str]]:
         """The article title and the text of sentences `ids` (what their vectors are made of)."""
@@ -256,25 +237,48 @@ class SentenceIndex:
             return None
         return self.sentence(i, sentence.article)
 
-    def is_name(self, text: str) -> bool:
+    def is_name(self, text: str, language: str = ENGLISH) -> bool:
         """Whether every content word of `text` is one the corpus writes as a name."""
-        keys = analyse(text).stem_keys
+        keys = analyser(language).analyse(text).stem_keys
         return bool(keys) and set(keys) <= self.names
 
     def scores(self, terms: list[str]) -> np.ndarray:
         """BM25 score of every sentence document for these terms, as rank_bm25's get_scores."""
         return self._bm25.scores(terms)
 
-    def with_semantic(self, semantic: Semantic | None) -> SentenceIndex:
-        """The same index with sentence vectors and the model to compare questions with them."""
+    def with_semantic(
+        self, semantic: Semantic | None, languages: frozenset[str] | None = frozenset({ENGLISH})
+    ) -> SentenceIndex:
+        """The same index with sentence vectors and the model to compare questions with them.
+
+        Args:
+            semantic: the model and the vectors, or None.
+            languages: the languages whose questions it answers (its model's); None: all.
+        """
         clone = copy.copy(self)
         clone.semantic = semantic
+        clone.semantic_languages = languages
         return clone
 
-    def query(self, question: str) -> Query:
-        """Analyse a question once, its vector included when the index is semantic."""
-        encode = self.semantic.encoder.encode if self.semantic else None
-        return Query.parse(question, encode)
+    def query(
+        self, question: str, language: str | None = None, asked_in: str | None = None
+    ) -> Query:
+        """Analyse a question once, in its language, its vector included when semantic.
+
+        The language is detected (`languages.detect.question_language`) unless given. A
+        question with no letters is read in the briefing's first language. `asked_in`: the
+        language it is written in, when it is read in another (`_elsewhere`).
+        """
+        language = language or question_language(question, self.languages) or self.languages[0]
+        encoder = self._encoder()
+        if self.semantic_languages is not None and language not in self.semantic_languages:
+            encoder = None
+        encode = encoder.encode if encoder is not None else None
+        return Query.parse(question, encode, language=language, asked_in=asked_in)
+
+    def _encoder(self) -> Encoder | None:
+        """The semantic stage's model, if there is one."""
+        return self.semantic.encoder if self.semantic is not None else None
 
     def search(self, query: Query | str, k: int) -> Search:
         """Return up to `k` sentences that answer `query`, best first.
@@ -289,11 +293,13 @@ class SentenceIndex:
         """
         if isinstance(query, str):
             query = self.query(query)
+        if query.language not in self.languages:
+            return self._elsewhere(query, k)
         lexical = self._lexical(query)
         if self.semantic is not None and query.vector is not None:
             return self._fused(query, lexical, k)
         if not lexical.covered:
-            return Search(query.stems, (), self._unknown_names(query))
+            return Search(query.stems, (), self._unknown_names(query), query.asked_in)
         scores = self._fielded(lexical)
         order = self._names_first(query, lexical.candidates, top_k(scores, k))
         hits = []
@@ -303,7 +309,27 @@ class SentenceIndex:
             hits.append(
                 Hit(self.sentence(i), float(scores[j]), found, covered_share, float(scores[j]))
             )
-        return Search(query.stems, tuple(hits))
+        return Search(query.stems, tuple(hits), language=query.asked_in)
+
+    def _elsewhere(self, query: Query, k: int) -> Search:
+        """Hits for a question in a language the briefing has no article in, from the others.
+
+        The question is analysed in each of the briefing's languages and searched among that
+        language's articles; the hits are merged by the share of the question's weight they
+        hold (comparable across languages, unlike BM25 scores), then by score.
+        """
+        searches = [
+            self.search(self.query(query.question, code, query.asked_in), k)
+            for code in self.languages
+        ]
+        hits = [hit for found in searches for hit in found.hits]
+        if len(searches) > 1:
+            hits.sort(key=lambda hit: (-hit.coverage, -hit.bm25))
+        terms = tuple(dict.fromkeys(t for found in searches for t in found.terms))
+        unknown = set.intersection(*(set(found.unknown_names) for found in searches))
+        names = tuple(n for n in searches[0].unknown_names if n in unknown)
+        partial = next((found.partial for found in searches if found.partial), None)
+        return Search(terms, tuple(hits[:k]), names, query.asked_in, True, partial)
 
     def _lexical(self, query: Query) -> _Lexical:
         """The sentences holding a question term, their own BM25 scores, and the floor check."""
@@ -312,7 +338,12 @@ class SentenceIndex:
         if not known:
             nothing = np.zeros(0, dtype=np.int64)
             return _Lexical(stem_of, known, {}, {}, nothing, np.zeros(0), covered=False)
-        idf = {key: self._idf(key) for key in stem_of}
+        idf = {key: self._idf(key, query.language) for key in stem_of}
+        # Terms a language's articles lack count against coverage, except where they are
+        # mostly not missing words: character pairs across words, and the words of a question
+        # asked in another language (of which only names and numbers can match).
+        if not analyser(query.language).unknown_terms_count or query.asked_in != query.language:
+            idf = {key: value for key, value in idf.items() if self._knows(key)}
         total = sum(idf.values()) or 1.0
         share = {key: idf[key] / total for key in known}
         weights = self._query_weights(query)
@@ -348,8 +379,13 @@ class SentenceIndex:
         bm25 = self._fielded(lexical) if len(lexical.candidates) else np.zeros(0)
         by_bm25 = lexical.candidates[top_k(bm25, FUSION_DEPTH)]
         articles = np.unique(self._article_of[by_bm25]) if len(by_bm25) else None
-        compared, similarities = vectors.compare(query.vector, articles)
-        closest = top_k(similarities, FUSION_DEPTH)
+        among = self._of_language(query.language)  # sentences of the question's language
+        compared, similarities = vectors.compare(query.vector, articles, among)
+        ranking = similarities
+        if among is not None:
+            ranking = np.where(vectors.within(among, compared), similarities, -np.inf)
+        closest = top_k(ranking, FUSION_DEPTH)
+        closest = closest[np.isfinite(ranking[closest])]
         by_meaning = closest if compared is None else compared[closest]
         ids = np.union1d(by_bm25, by_meaning).astype(np.int64)
         # Every candidate was compared: the lexical ones' articles are among those compared.
@@ -367,7 +403,7 @@ class SentenceIndex:
             coverage += lexical.share[key] * (postings[where] == ids) if len(postings) else 0
         fused, unknown = self._fused_scores(query, ids, similarity, coverage, scores)
         if fused is None:
-            return Search(query.stems, (), unknown)
+            return Search(query.stems, (), unknown, query.asked_in)
         order = self._names_first(query, ids, top_k(fused, k))
         hits = []
         for j in order:
@@ -383,7 +419,7 @@ class SentenceIndex:
                     float(similarity[j]),
                 )
             )
-        return Search(query.stems, tuple(hits))
+        return Search(query.stems, tuple(hits), language=query.asked_in)
 
     def _fused_scores(
         self,
@@ -416,7 +452,7 @@ class SentenceIndex:
         for i in ids.tolist():
             source = self.sentence(int(i)).source
             if source and names:
-                keys = set(analyse(source).stem_keys)
+                keys = set(analyser(query.language).analyse(source).stem_keys)
                 if any(name <= keys for name in names):
                     return True
         return False
@@ -466,12 +502,18 @@ class SentenceIndex:
         ]
         return sum(any(self._bm25.holds(key, j) for key in group for j in near) for group in names)
 
-    def _idf(self, term: str | int) -> float:
+    def _knows(self, key: int) -> bool:
+        """Whether the corpus holds a stem (a shard's corpus is more than the shard)."""
+        return key in self._bm25
+
+    def _idf(self, term: str | int, language: str = ENGLISH) -> float:
         idf = self._bm25.idf_of(term)
         if idf is not None:
             return max(idf, 0.0)
-        # rank_bm25's idf for a term in no sentence: log((N - 0 + 0.5) / (0 + 0.5)).
-        return math.log(len(self) + 0.5) - math.log(0.5)
+        # rank_bm25's idf for a term in no sentence: log((N - 0 + 0.5) / (0 + 0.5)), N being
+        # the sentences of the question's language.
+        n = len(self) if len(self.languages) == 1 else self._sentences_in.get(language, 0)
+        return math.log(n + 0.5) - math.log(0.5)
 
     def _unknown_names(self, query: Query) -> tuple[str, ...]:
         """Capitalised words of the question (not its first) whose terms the corpus lacks."""

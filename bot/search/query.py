@@ -9,7 +9,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .text import NUMBER_KEY, WHEN_KEY, analyse
+from .languages import ENGLISH, analyser
 
 # Only this much of a question is read; a question is a sentence or two, not an essay.
 MAX_QUESTION_CHARS = 1000
@@ -19,14 +19,6 @@ _NAME_RUN = re.compile(
     r"\s+)*[^\W\d_a-z][\w.'\u2019-]*)*"
 )
 _CAPITALISED = re.compile(r"(?<![\w.'\u2019])[^\W\d_a-z][\w.'\u2019]*")
-_ASKS_WHEN = re.compile(
-    r"\bwhen\b|\b(?:what|which)\s+(?:year|century|decade|date|month|day)\b", re.IGNORECASE
-)
-_ASKS_HOW_MANY = re.compile(
-    r"\bhow\s+(?:many|much|long|old|far|large|big|tall|high|fast|often)\b"
-    r"|\bwhat\s+(?:percentage|percent|number|amount)\b",
-    re.IGNORECASE,
-)
 # Above this share of capitalised words a question is Title Case or shouting: capitals say
 # nothing about names.
 TITLE_CASE_SHARE = 0.6
@@ -46,6 +38,8 @@ class Query:
     exact_keys: tuple[int, ...]  # content words as written ("=word")
     pair_keys: tuple[int, ...]  # neighbouring words, stop words included
     kinds: tuple[int, ...]  # keys of the kinds of answer asked for: `#when`, `#number`
+    language: str = ENGLISH  # the language whose analysis made the terms
+    asked_in: str = ENGLISH  # the language the question is written in
     # The question's unit vector from the semantic stage's model, when there is one.
     vector: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -54,30 +48,44 @@ class Query:
     @cached_property
     def name_runs(self) -> tuple[frozenset[int], ...]:
         """Stem keys of each run of capitalised words ("Bank of England"), in order."""
+        analyse = analyser(self.language).analyse
         return tuple(
-            frozenset(analyse(run.group()).stem_keys) for run in _NAME_RUN.finditer(self.question)
+            frozenset(analyse(run.group()).stem_keys)
+            for run in _NAME_RUN.finditer(self.question)
+            if run.group()[0].isupper()
         )
 
     @cached_property
-    def capitalised(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        """Capitalised words but the first, with their terms: what the briefing may never mention.
+    def capitalised(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        """Capitalised words but the first, with their stem keys: names the briefing may lack.
 
-        Empty when the question is Title Case or shouting, where capitals say nothing.
+        Empty when the question is Title Case or shouting, where capitals say nothing, and in
+        languages whose capitals do not mark names (German nouns).
         """
-        return _capitalised_words(self.question)
+        if not analyser(self.language).language.capitals_are_names:
+            return ()
+        return _capitalised_words(self.question, self.language)
 
     @classmethod
     def parse(
-        cls, question: str, encode: Callable[[Sequence[str]], np.ndarray] | None = None
+        cls,
+        question: str,
+        encode: Callable[[Sequence[str]], np.ndarray] | None = None,
+        language: str = ENGLISH,
+        asked_in: str | None = None,
     ) -> Query:
         """Analyse a question: its terms, the kinds of answer it asks for, its names.
 
         Args:
             question: the question as asked.
             encode: the semantic stage's model (texts to unit vectors), if any.
+            language: the language whose analysis to use (`languages.analyser`).
+            asked_in: the language the question is written in, when not `language` (a
+                question asked of articles in another language).
         """
         question = question[:MAX_QUESTION_CHARS]
-        analysis = analyse(question)
+        analysis_of = analyser(language)
+        analysis = analysis_of.analyse(question)
         vector = encode([question])[0] if encode is not None and question.strip() else None
         return cls(
             question=question,
@@ -85,31 +93,23 @@ class Query:
             stem_keys=tuple(analysis.stem_keys),
             exact_keys=tuple(analysis.exact_keys),
             pair_keys=tuple(analysis.pair_keys),
-            kinds=tuple(asked_kinds(question)),
+            kinds=tuple(analysis_of.asked_kinds(question)),
+            language=analysis_of.code,
+            asked_in=asked_in or analysis_of.code,
             vector=vector,
         )
 
 
-def asked_kinds(question: str) -> list[int]:
-    """Keys of the kinds of answer a question asks for: "when…" `#when`, "how many…" `#number`."""
-    kinds = []
-    if _ASKS_WHEN.search(question):
-        kinds.append(WHEN_KEY)
-    if _ASKS_HOW_MANY.search(question):
-        kinds.append(NUMBER_KEY)
-    return kinds
-
-
-def _capitalised_words(question: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Capitalised words of the question but its first, with their terms; none in Title Case."""
+def _capitalised_words(question: str, language: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """Capitalised words of the question but its first, with their stem keys (not Title Case)."""
     words = question.split()
     if sum(w[:1].isupper() for w in words) > TITLE_CASE_SHARE * len(words):
         return ()
     found = []
     first = len(question) - len(question.lstrip())
     for match in _CAPITALISED.finditer(question):
-        if match.start() == first:
+        if match.start() == first or not match.group()[0].isupper():  # "Алеппо", not "из"
             continue
         word = match.group().strip(".'\u2019-")
-        found.append((word, tuple(analyse(word).stems)))
+        found.append((word, tuple(analyser(language).analyse(word).stem_keys)))
     return tuple(found)

@@ -205,30 +205,55 @@ class Vectors:
         return dot(self.matrix[ids].astype(np.float32), question)
 
     def compare(
-        self, question: np.ndarray, articles: np.ndarray | None = None
+        self,
+        question: np.ndarray,
+        articles: np.ndarray | None = None,
+        among: np.ndarray | None = None,
     ) -> tuple[np.ndarray | None, np.ndarray]:
         """The sentences a question is compared with, and their similarities.
 
         Returns (None, one similarity a sentence) while the index is small enough to compare
         with every sentence; else (ids, similarities) of the sentences of the
-        `ROUTED_ARTICLES` articles whose mean vectors are closest and of `articles` (the
-        lexical candidates' articles).
+        `ROUTED_ARTICLES` articles whose mean vectors are closest (of those `among`, bool per
+        article, when given: the question's language) and of `articles` (the lexical
+        candidates' articles).
         """
         if self._full is not None:
             return None, dot(self._full, question)
-        near = np.sort(top_k(dot(self.centroids, question), ROUTED_ARTICLES))
+        routing = dot(self.centroids, question)
+        if among is not None:
+            routing = np.where(among, routing, -np.inf)
+        near = top_k(routing, ROUTED_ARTICLES)
+        near = np.sort(near if among is None else near[among[near]])
         if articles is not None and len(articles):
             near = np.union1d(near, articles)
         ids = concatenated_ranges(self._first[near], self._ends[near] - self._first[near])
         return ids, self.similarity(question, ids)
 
     def nearest(
-        self, question: np.ndarray, k: int, articles: np.ndarray | None = None
+        self,
+        question: np.ndarray,
+        k: int,
+        articles: np.ndarray | None = None,
+        among: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Ids and similarities of up to `k` sentences nearest the question, best first."""
-        ids, sims = self.compare(question, articles)
+        """Ids and similarities of up to `k` sentences nearest the question, best first.
+
+        `among` (bool per article) keeps to the sentences of those articles (the question's
+        language); None: every article.
+        """
+        ids, sims = self.compare(question, articles, among)
+        if among is not None:
+            sims = np.where(self.within(among, ids), sims, -np.inf).astype(np.float32)
         best = top_k(sims, k)
+        if among is not None:
+            best = best[np.isfinite(sims[best])]
         return (best if ids is None else ids[best]), sims[best]
+
+    def within(self, among: np.ndarray, ids: np.ndarray | None) -> np.ndarray:
+        """Whether each sentence (`ids`, or every sentence for None) is in one of `among`."""
+        inside = np.repeat(among, self._ends - self._first)
+        return inside if ids is None else inside[ids]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Iterable
 
-from nltk.tokenize.punkt import PunktSentenceTokenizer, PunktTrainer
+from nltk.tokenize.punkt import PunktLanguageVars, PunktSentenceTokenizer, PunktTrainer
 
 from .text import ABBREVIATIONS, straight_quotes
 
@@ -40,13 +40,40 @@ class SentenceSplitter:
     the text (one character for one), so Punkt's quote rules apply and offsets are unchanged.
     """
 
-    def __init__(self, tokenizer: PunktSentenceTokenizer) -> None:
+    def __init__(
+        self, tokenizer: PunktSentenceTokenizer, possible_break: re.Pattern = _POSSIBLE_BREAK
+    ) -> None:
         self._tokenizer = tokenizer
+        self._possible_break = possible_break
 
     @classmethod
-    def train(cls, texts: Iterable[str], max_chars: int = MAX_TRAINING_CHARS) -> SentenceSplitter:
-        """Learn abbreviations, collocations and sentence starters from up to `max_chars`."""
-        trainer = PunktTrainer()
+    def train(
+        cls,
+        texts: Iterable[str],
+        max_chars: int = MAX_TRAINING_CHARS,
+        end_marks: str = "",
+        abbreviations: Iterable[str] = ABBREVIATIONS,
+        collocations: Iterable[tuple[str, str]] = (),
+    ) -> SentenceSplitter:
+        """Learn abbreviations, collocations and sentence starters from up to `max_chars`.
+
+        Args:
+            texts: paragraphs to learn from.
+            max_chars: how much of them to read at most.
+            end_marks: characters that end sentences besides . ? ! (the Arabic question mark,
+                the Devanagari danda).
+            abbreviations: known abbreviations, besides those learnt (lower case, no dot).
+            collocations: pairs of word types a dot between does not split ("##number##",
+                "mai": "am 7. Mai"), besides those learnt.
+        """
+        lang_vars = None
+        possible_break = _POSSIBLE_BREAK
+        if end_marks:
+            ends = (".", "?", "!", *end_marks)
+            lang_vars = type("LanguageVars", (PunktLanguageVars,), {"sent_end_chars": ends})()
+            marks = re.escape("".join(ends))
+            possible_break = re.compile(rf"[{marks}](?:[)\";}}\]*:@'({{\[!?]|\s+\S)")
+        trainer = PunktTrainer(lang_vars=lang_vars) if lang_vars else PunktTrainer()
         sample, size = [], 0
         for text in texts:
             if size >= max_chars:
@@ -55,8 +82,11 @@ class SentenceSplitter:
             size += len(sample[-1])
         trainer.train("\n\n".join(sample), finalize=True)
         params = trainer.get_params()
-        params.abbrev_types.update(ABBREVIATIONS)
-        return cls(PunktSentenceTokenizer(params))
+        params.abbrev_types.update(abbreviations)
+        params.collocations.update(collocations)
+        if lang_vars is None:
+            return cls(PunktSentenceTokenizer(params))
+        return cls(PunktSentenceTokenizer(params, lang_vars=lang_vars), possible_break)
 
     def fingerprint(self) -> str:
         """A hash of what Punkt learned: two splitters with one fingerprint split alike."""
@@ -66,13 +96,14 @@ class SentenceSplitter:
             sorted(map(list, params.collocations)),
             sorted(params.sent_starters),
             sorted(params.ortho_context.items()),
+            sorted(self._tokenizer._lang_vars.sent_end_chars),
         ]
         return hashlib.sha256(json.dumps(learned).encode()).hexdigest()[:16]
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Return (start, end) offsets of the sentences of one paragraph."""
         text = straight_quotes(text)
-        if not _POSSIBLE_BREAK.search(text):  # no place Punkt could break: one sentence
+        if not self._possible_break.search(text):  # no place Punkt could break: one sentence
             start, end = len(text) - len(text.lstrip()), len(text.rstrip())
             return [(start, end)] if start < end else []
         return _rejoin(text, self._tokenizer.span_tokenize(text))

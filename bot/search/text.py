@@ -330,6 +330,24 @@ NUMBER_WORDS = frozenset(
     "hundred thousand million billion dozen half".split()
 )
 _YEAR = re.compile(r"(?:1[0-9]{3}|20[0-9]{2})s?")
+_ASKS_WHEN = re.compile(
+    r"\bwhen\b|\b(?:what|which)\s+(?:year|century|decade|date|month|day)\b", re.IGNORECASE
+)
+_ASKS_HOW_MANY = re.compile(
+    r"\bhow\s+(?:many|much|long|old|far|large|big|tall|high|fast|often)\b"
+    r"|\bwhat\s+(?:percentage|percent|number|amount)\b",
+    re.IGNORECASE,
+)
+
+
+def english_asked_kinds(question: str) -> list[int]:
+    """Keys of the kinds of answer a question asks for: "when…" `#when`, "how many…" `#number`."""
+    kinds = []
+    if _ASKS_WHEN.search(question):
+        kinds.append(WHEN_KEY)
+    if _ASKS_HOW_MANY.search(question):
+        kinds.append(NUMBER_KEY)
+    return kinds
 
 
 def _split_words(text: str) -> list[str]:

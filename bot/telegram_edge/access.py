@@ -8,7 +8,6 @@ presses there get the same words as a toast. An admin's own private chat is alwa
 
 from __future__ import annotations
 
-import html
 import logging
 from collections import OrderedDict
 
@@ -17,13 +16,14 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from ..config import Settings
+from ..i18n import N_, choose, translator
 from .addressing import is_reply_to_bot, mentions_bot
 
 log = logging.getLogger(__name__)
 
-PRIVATE_NOTE = "This bot is private: it answers only in the chats its operator has allowed."
-PRIVATE_BUTTON = "This bot is private"
-ADMIN_ONLY = "That command is only for the admins of this bot."
+PRIVATE_NOTE = N_("This bot is private: it answers only in the chats its operator has allowed.")
+PRIVATE_BUTTON = N_("This bot is private")
+ADMIN_ONLY = N_("That command is only for the admins of this bot.")
 # Chats told that the bot is private, since start-up; the oldest are forgotten first.
 REMEMBERED_REFUSED_CHATS = 10_000
 
@@ -47,17 +47,18 @@ async def gate(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if settings.allowed_chat_ids is None or not isinstance(update, Update):
         return
     user = update.effective_user
+    tr = translator(choose(getattr(user, "language_code", None)))
     if update.inline_query is not None:
         if user is not None and chat_allowed(settings, user.id, user):
             return
-        button = InlineQueryResultsButton(PRIVATE_BUTTON, start_parameter="private")
+        button = InlineQueryResultsButton(tr(PRIVATE_BUTTON), start_parameter="private")
         await update.inline_query.answer([], cache_time=60, is_personal=True, button=button)
         raise ApplicationHandlerStop
     chat = update.effective_chat
     if chat is None or chat_allowed(settings, chat.id, user):
         return
     if update.callback_query is not None:
-        await update.callback_query.answer(PRIVATE_NOTE)
+        await update.callback_query.answer(tr(PRIVATE_NOTE))
     elif update.message is not None and _addressed(update.message):
         told: OrderedDict[int, None] = context.bot_data.setdefault("told_private", OrderedDict())
         if chat.id not in told:
@@ -65,7 +66,7 @@ async def gate(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             while len(told) > REMEMBERED_REFUSED_CHATS:
                 told.popitem(last=False)
             log.info("Chat %s is not in ALLOWED_CHAT_IDS; told it the bot is private", chat.id)
-            await update.message.reply_text(html.escape(PRIVATE_NOTE))
+            await update.message.reply_text(tr.lines(tr.html(PRIVATE_NOTE)))
     raise ApplicationHandlerStop
 
 

@@ -32,6 +32,7 @@ from telegram.request import BaseRequest
 
 from ..config import Settings
 from ..errors import BotError
+from ..i18n import SOURCE, available, translator
 from ..ingest.gaps import open_log
 from ..reload import Edition, Reloader
 from ..search.index import SentenceIndex
@@ -164,17 +165,26 @@ def build_application(
 
 
 async def _post_init(application: Application) -> None:
-    """Register the command menus; run on without them if Telegram refuses."""
+    """Register the command menus, one a language; run on without them if Telegram refuses."""
     bot = application.bot
     menus = (
-        (texts.PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
-        (texts.GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
+        (texts.PRIVATE_MENU, BotCommandScopeAllPrivateChats()),
+        (texts.GROUP_MENU, BotCommandScopeAllGroupChats()),
     )
-    for commands, scope in menus:
-        try:
-            await bot.set_my_commands(commands, scope=scope)
-        except TelegramError as exc:
-            log.warning("Telegram refused the %s command menu (%s); running on", scope.type, exc)
+    for menu, scope in menus:
+        # English for every user whose language has no menu of its own, then one a language.
+        for code in available():
+            commands = texts.commands(menu, translator(code))
+            language = None if code == SOURCE else code
+            try:
+                await bot.set_my_commands(commands, scope=scope, language_code=language)
+            except TelegramError as exc:
+                log.warning(
+                    "Telegram refused the %s command menu for %s (%s); running on",
+                    scope.type,
+                    code,
+                    exc,
+                )
     briefing: Briefing = application.bot_data["briefing"]
     if application.bot_data.get("reload_on_sighup") and hasattr(signal, "SIGHUP"):
 

@@ -11,9 +11,9 @@ from ..config import Settings
 from ..errors import ClusterError
 from ..ingest.gaps import GapsLog, question_key
 from ..reload import Edition, Reloader
-from ..search.answer import Answer, answer
+from ..search.answer import Answer, Notice, answer
 from ..search.index import SentenceIndex
-from . import buttons
+from . import buttons, texts
 
 REMEMBERED_QUESTIONS = 2000  # for "More" when the question cannot be read back from the chat
 # Answers that take less CPU time than this are worked out on the event loop: handing them to a
@@ -24,7 +24,6 @@ INLINE_ANSWER_SECONDS = 0.002
 # previous one within this time rewords that one's record instead of adding another.
 INLINE_TYPING_SECONDS = 60.0
 REMEMBERED_INLINE_USERS = 10_000  # in memory only, never stored
-UNAVAILABLE = "Sorry, the briefing cannot be searched right now. Please try again in a minute."
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +69,7 @@ class Briefing:
                 result, seconds = await asyncio.to_thread(_timed_answer, *args)
         except ClusterError as exc:  # a sharded index none of whose shards replied
             log.warning("Could not answer a question: %s", exc)
-            return Answer(question, (), message=UNAVAILABLE)
+            return Answer(question, (), notice=Notice(texts.UNAVAILABLE))
         self.answer_seconds += 0.2 * (seconds - self.answer_seconds)
         return result
 

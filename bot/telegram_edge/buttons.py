@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit
 
+from ..i18n import ENGLISH, N_, Translator
 from ..search.answer import Answer
 from ..search.index import SentenceIndex
 
 EDITION_CHARS = 8
 PAGE, PARAGRAPH = "a", "p"
 BUTTONS_PER_ROW = 5
-MORE_LABEL = "More \u25b8"
-BACK_LABEL = "\u25c2 Back"
+MORE_LABEL = N_("More \u25b8")
+BACK_LABEL = N_("\u25c2 Back")
+BACK_TO_ANSWER = N_("\u25c2 Back to the answer")
 # Article positions per index, forgotten with the index (a reload replaces it).
 _ARTICLE_NUMBERS: weakref.WeakKeyDictionary[SentenceIndex, dict[int, int]] = (
     weakref.WeakKeyDictionary()
@@ -83,7 +85,11 @@ def parse(data: str | None) -> Button | None:
 
 
 def answer_keyboard(
-    result: Answer, shown: int, index: SentenceIndex, page_size: int
+    result: Answer,
+    shown: int,
+    index: SentenceIndex,
+    page_size: int,
+    tr: Translator = ENGLISH,
 ) -> InlineKeyboardMarkup | None:
     """Buttons for one page: "¶ N" per paragraph shown, then "Back" and "More" as they apply."""
     ed, key = edition(index.corpus.fingerprint), question_key(result.question)
@@ -106,18 +112,18 @@ def answer_keyboard(
     navigation = []
     if result.offset > 0:
         back = Button(ed, key, max(result.offset - page_size, 0))
-        navigation.append(_button(BACK_LABEL, back))
+        navigation.append(_button(tr(BACK_LABEL), back))
     if result.more or shown < len(result.passages):
-        navigation.append(_button(MORE_LABEL, Button(ed, key, result.offset + shown)))
+        navigation.append(_button(tr(MORE_LABEL), Button(ed, key, result.offset + shown)))
     if navigation:
         rows.append(navigation)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def back_keyboard(button: Button) -> InlineKeyboardMarkup:
+def back_keyboard(button: Button, tr: Translator = ENGLISH) -> InlineKeyboardMarkup:
     """A single "Back" button returning from a paragraph to the page it was opened from."""
     page = Button(button.edition, button.question_key, button.offset)
-    return InlineKeyboardMarkup([[_button(BACK_LABEL + " to the answer", page)]])
+    return InlineKeyboardMarkup([[_button(tr(BACK_TO_ANSWER), page)]])
 
 
 def _button(label: str, button: Button) -> InlineKeyboardButton:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, MutableMapping
@@ -35,6 +34,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
+from ..i18n import Translator, choose, translator
 from ..reload import Edition
 from ..render import (
     citation_text,
@@ -73,6 +73,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         edition.examples,
         me.username,
         bool(me.can_read_all_group_messages),
+        reader(update),
     )
     await update.effective_message.reply_text(text)
 
@@ -81,7 +82,10 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """Explain how to ask, the buttons and the commands."""
     me = context.bot.bot
     text = texts.help_html(
-        me.username, bool(me.can_read_all_group_messages), bool(me.supports_inline_queries)
+        me.username,
+        bool(me.can_read_all_group_messages),
+        bool(me.supports_inline_queries),
+        reader(update),
     )
     await update.effective_message.reply_text(text)
 
@@ -89,8 +93,9 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the articles, newest first, with outlet, date and link."""
     articles = newest_first(_briefing(context).edition.index.articles)
-    header = f"<b>The briefing</b>: {len(articles)} article{'s' if len(articles) != 1 else ''}"
-    for text in texts.pack(texts.sources_blocks(articles), TEXT_LIMIT, header):
+    tr = reader(update)
+    header = texts.sources_header(len(articles), tr)
+    for text in texts.pack(texts.sources_blocks(articles, tr), TEXT_LIMIT, header):
         await update.effective_message.reply_text(text)
 
 
@@ -106,7 +111,7 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not access.is_admin(briefing.settings, user):
         log.info("/reload refused for user %s: not in ADMIN_USER_IDS", user.id if user else "?")
         if message.chat.type == ChatType.PRIVATE:  # in groups, silence
-            await message.reply_text(html.escape(access.ADMIN_ONLY))
+            await message.reply_text(texts.note_html(access.ADMIN_ONLY, reader(update)))
         return
     async with _typing(message):
         report = await briefing.reloader.reload(f"/reload from user {user.id}")
@@ -115,7 +120,9 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Point to /help when a private chat sends a command the bot does not have."""
-    await update.effective_message.reply_text(html.escape(texts.UNKNOWN_COMMAND))
+    await update.effective_message.reply_text(
+        texts.note_html(texts.UNKNOWN_COMMAND, reader(update))
+    )
 
 
 # --- Messages ---
@@ -128,7 +135,8 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Say that only text questions are answered (stickers, photos, voice, …)."""
-    await update.effective_message.reply_text(html.escape(texts.NOT_TEXT), do_quote=True)
+    note = texts.note_html(texts.NOT_TEXT, reader(update))
+    await update.effective_message.reply_text(note, do_quote=True)
 
 
 async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -144,10 +152,10 @@ async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if question:
         result = await briefing.answer(question, edition)
         briefing.note_gap(question, message.chat.type, result)
-        text, markup = _page(result, edition, briefing)
+        text, markup = _page(result, edition, briefing, reader(update, result.language))
         briefing.remember(question)
     else:
-        text, markup = texts.usage_html(_first(edition.examples)), None
+        text, markup = texts.usage_html(_first(edition.examples), reader(update)), None
     await _ignore_unmodified(
         context.bot.edit_message_text(
             text, chat_id=message.chat_id, message_id=answer_id, reply_markup=markup
@@ -173,10 +181,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show another page or a whole paragraph in place; always acknowledge the press."""
     query = update.callback_query
     toast: str | None = texts.FAILED
+    tr = reader(update)
     try:
-        toast = await _press(query, context)
+        toast = await _press(query, context, tr)
     finally:
-        await query.answer(text=toast)
+        await query.answer(text=tr(toast) if toast else None)
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -184,19 +193,21 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.inline_query
     question = query.query.strip()
     if not question:
-        hint = InlineQueryResultsButton(texts.INLINE_HINT, start_parameter="help")
+        hint = InlineQueryResultsButton(reader(update)(texts.INLINE_HINT), start_parameter="help")
         await query.answer([], cache_time=INLINE_CACHE_SECONDS, button=hint)
         return
     briefing = _briefing(context)
     current = briefing.edition
     result = await briefing.answer(question, current, k=INLINE_RESULTS)
+    tr = reader(update, result.language)
     briefing.note_inline(query.from_user.id, question, result)
     edition = buttons.edition(current.index.corpus.fingerprint)
     results = []
     for passage in result.passages:
-        quote = passage_html(passage)
+        quote = passage_html(passage, tr=tr, language=result.elsewhere)
         if texts.utf16_length(quote) > TEXT_LIMIT:  # a giant passage: the renderer's cut one
-            quote = render_html(replace(result, passages=(passage,)), TEXT_LIMIT)[0]
+            alone = replace(result, passages=(passage,), notice=None)
+            quote = render_html(alone, TEXT_LIMIT, tr)[0]
         snippet = " ".join(passage.text.split())
         if len(snippet) > INLINE_TITLE_CHARS:
             snippet = snippet[: INLINE_TITLE_CHARS - 1].rsplit(" ", 1)[0] + "\u2026"
@@ -204,7 +215,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             InlineQueryResultArticle(
                 id=f"{edition}:{passage.rank}",
                 title=snippet,
-                description=citation_text(passage),
+                description=citation_text(passage, tr, result.elsewhere),
                 input_message_content=InputTextMessageContent(quote, parse_mode=ParseMode.HTML),
             )
         )
@@ -265,13 +276,13 @@ async def _answer_message(message: Message, context: ContextTypes.DEFAULT_TYPE) 
     edition = briefing.edition
     question = question_text(message)
     if not question:
-        usage = texts.usage_html(_first(edition.examples))
+        usage = texts.usage_html(_first(edition.examples), reader_of(message.from_user))
         await message.reply_text(usage, do_quote=True)
         return
     async with _typing(message):
         result = await briefing.answer(question, edition)
     briefing.note_gap(question, message.chat.type, result)
-    text, markup = _page(result, edition, briefing)
+    text, markup = _page(result, edition, briefing, reader_of(message.from_user, result.language))
     sent = await message.reply_text(text, reply_markup=markup, do_quote=True)
     briefing.remember(question)
     answers = _answers(context)
@@ -281,21 +292,26 @@ async def _answer_message(message: Message, context: ContextTypes.DEFAULT_TYPE) 
 
 
 def _page(
-    result: Answer, edition: Edition, briefing: Briefing
+    result: Answer, edition: Edition, briefing: Briefing, tr: Translator
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One message for an answer: as many passages as fit, with the buttons that apply."""
-    if not result.passages:  # the message, after the partial note when there is one
-        return f"{render_html(result)[0]}\n{texts.HELP_POINTER}", None
+    if not result.passages:  # the notice, after the partial note when there is one
+        notice = render_html(result, TEXT_LIMIT, tr)[0]
+        return f"{notice}\n{texts.note_html(texts.HELP_POINTER, tr)}", None
     for shown in range(len(result.passages), 0, -1):
-        messages = render_html(replace(result, passages=result.passages[:shown]), TEXT_LIMIT)
+        page = replace(result, passages=result.passages[:shown])
+        messages = render_html(page, TEXT_LIMIT, tr)
         if len(messages) == 1:
             break
-    keyboard = buttons.answer_keyboard(result, shown, edition.index, briefing.settings.top_k)
+    top_k = briefing.settings.top_k
+    keyboard = buttons.answer_keyboard(result, shown, edition.index, top_k, tr)
     return messages[0], keyboard
 
 
-async def _press(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    """Carry out a button press; return a toast for the user, or None."""
+async def _press(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, tr: Translator
+) -> str | None:
+    """Carry out a button press; return a toast for the user (a message id), or None."""
     briefing = _briefing(context)
     edition = briefing.edition
     index = edition.index
@@ -317,8 +333,9 @@ async def _press(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> st
         credited = [
             s.source for s in index.sentences_of(article) if s.paragraph == pressed.paragraph
         ]
-        text = paragraph_html(article, pressed.paragraph, paragraph_sources(credited))
-        back = buttons.back_keyboard(pressed)
+        sources = paragraph_sources(credited, tr)
+        text = paragraph_html(article, pressed.paragraph, sources, TEXT_LIMIT, tr)
+        back = buttons.back_keyboard(pressed, tr)
         await _ignore_unmodified(message.edit_text(text, reply_markup=back))
         return None
     question = _asked(message, pressed.question_key, briefing)
@@ -327,7 +344,7 @@ async def _press(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> st
     result = await briefing.answer(question, edition, pressed.offset)
     if not result.passages:
         return texts.NO_MORE
-    text, markup = _page(result, edition, briefing)
+    text, markup = _page(result, edition, briefing, reader_of(query.from_user, result.language))
     await _ignore_unmodified(message.edit_text(text, reply_markup=markup))
     return None
 
@@ -384,7 +401,7 @@ async def _apologise(update: object) -> None:
     if update.message.chat.type != ChatType.PRIVATE:
         return
     with contextlib.suppress(TelegramError):
-        await update.message.reply_text(html.escape(texts.SORRY))
+        await update.message.reply_text(texts.note_html(texts.SORRY, reader(update)))
 
 
 def _where(update: object) -> str:
@@ -402,6 +419,21 @@ def _where(update: object) -> str:
 def _answers(context: ContextTypes.DEFAULT_TYPE) -> OrderedDict[int, int]:
     data: MutableMapping = context.chat_data
     return data.setdefault("answers", OrderedDict())
+
+
+def reader(update: object, language: str | None = None) -> Translator:
+    """The translator for whoever sent an update (see `reader_of`)."""
+    user = update.effective_user if isinstance(update, Update) else None
+    return reader_of(user, language)
+
+
+def reader_of(user: object, language: str | None = None) -> Translator:
+    """The translator for a Telegram user.
+
+    Their app's language (`language_code`) when the bot speaks it, else `language` (the
+    question's), else English.
+    """
+    return translator(choose(getattr(user, "language_code", None), language))
 
 
 def _briefing(context: ContextTypes.DEFAULT_TYPE) -> Briefing:

@@ -19,7 +19,7 @@ from ..reload import Reloader, ReloadReport
 from ..search.corpus import newest_first
 from . import access, texts
 from .briefing import Briefing
-from .handlers import _plain_within_limit
+from .handlers import _plain_within_limit, reader
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,10 @@ FIRST_REFRESH_SECONDS = 10.0
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the newest articles, with outlet, date and link."""
     articles = newest_first(_briefing(context).edition.index.articles)[:LATEST_ARTICLES]
-    header = f"<b>Newest in the briefing</b> ({len(articles)})"
-    for text in texts.pack(texts.sources_blocks(articles), MessageLimit.MAX_TEXT_LENGTH, header):
+    tr = reader(update)
+    header = texts.latest_header(len(articles), tr)
+    blocks = texts.sources_blocks(articles, tr)
+    for text in texts.pack(blocks, MessageLimit.MAX_TEXT_LENGTH, header):
         await update.effective_message.reply_text(text)
 
 
@@ -45,7 +47,7 @@ async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message, user = update.effective_message, update.effective_user
     urls = context.args or []
     if not urls:
-        await message.reply_text(texts.ADD_USAGE)
+        await message.reply_text(texts.add_usage_html(reader(update)))
         return
     await _typing(update)
     settings = briefing.settings
@@ -65,11 +67,11 @@ async def gaps_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     message = update.effective_message
     if briefing.gaps is None:
-        await message.reply_text(html.escape(texts.GAPS_OFF))
+        await message.reply_text(texts.note_html(texts.GAPS_OFF, reader(update)))
         return
     gaps = briefing.gaps.top(SHOWN_GAPS)
     if not gaps:
-        await message.reply_text(html.escape(texts.NO_GAPS))
+        await message.reply_text(texts.note_html(texts.NO_GAPS, reader(update)))
         return
     blocks = [
         f"<b>{gap.count}\u00d7</b> {html.escape(gap.question)}\n"
@@ -119,7 +121,7 @@ async def _admin(update: Update, briefing: Briefing, command: str) -> bool:
     log.info("%s refused for user %s: not in ADMIN_USER_IDS", command, user.id if user else "?")
     message = update.effective_message
     if message.chat.type == ChatType.PRIVATE:
-        await message.reply_text(html.escape(access.ADMIN_ONLY))
+        await message.reply_text(texts.note_html(access.ADMIN_ONLY, reader(update)))
     return False
 
 

@@ -1,4 +1,8 @@
-"""The bot's own words in Telegram HTML: /start, /help, /sources, usage and short notes."""
+"""The bot's own words in Telegram HTML: /start, /help, /sources, usage and short notes.
+
+Every text is an English message id (`N_`), said in the reader's language by a `Translator`
+(`bot.i18n`); the functions take the translator of the chat they write to.
+"""
 
 from __future__ import annotations
 
@@ -7,116 +11,184 @@ from collections.abc import Sequence
 
 from telegram import BotCommand
 
+from ..i18n import ENGLISH, N_, NP_, Translator
 from ..render import article_label
 from ..search.corpus import Article
 
 MAX_TITLES = 5
 MAX_TITLE_CHARS = 300
 
-PRIVATE_COMMANDS = (
-    BotCommand("help", "How to ask, and what the buttons do"),
-    BotCommand("sources", "The articles in the briefing"),
-    BotCommand("latest", "The newest articles, with links"),
-    BotCommand("start", "What the briefing covers, with example questions"),
+HELP_COMMAND = N_("How to ask, and what the buttons do")
+SOURCES_COMMAND = N_("The articles in the briefing")
+LATEST_COMMAND = N_("The newest articles, with links")
+START_COMMAND = N_("What the briefing covers, with example questions")
+ASK_COMMAND = N_("Ask about the briefing: /ask your question")
+PRIVATE_MENU = (
+    ("help", HELP_COMMAND),
+    ("sources", SOURCES_COMMAND),
+    ("latest", LATEST_COMMAND),
+    ("start", START_COMMAND),
 )
-GROUP_COMMANDS = (
-    BotCommand("ask", "Ask about the briefing: /ask your question"),
-    BotCommand("sources", "The articles in the briefing"),
-    BotCommand("latest", "The newest articles, with links"),
-    BotCommand("help", "How to ask, and what the buttons do"),
+GROUP_MENU = (
+    ("ask", ASK_COMMAND),
+    ("sources", SOURCES_COMMAND),
+    ("latest", LATEST_COMMAND),
+    ("help", HELP_COMMAND),
 )
 
-NOT_TEXT = "I answer text questions about the briefing. Send your question as a message."
-UNKNOWN_COMMAND = "I don't know that command. Send a question as a message, or see /help."
-INLINE_HINT = "Type a question about the briefing"
-HELP_POINTER = "See /help for what I can answer."
+NOT_TEXT = N_("I answer text questions about the briefing. Send your question as a message.")
+UNKNOWN_COMMAND = N_("I don't know that command. Send a question as a message, or see /help.")
+INLINE_HINT = N_("Type a question about the briefing")
+HELP_POINTER = N_("See /help for what I can answer.")
 # Toasts for buttons that cannot do what they say any more (at most 200 characters).
-UNKNOWN_BUTTON = "This button no longer works. Please ask your question again."
-OLD_EDITION = "The briefing has changed since this answer. Please ask your question again."
-FORGOTTEN = "I no longer have this question at hand. Please ask it again."
-NO_MORE = "There are no more passages for this question."
-TOO_OLD = "This message is too old to change. Please ask your question again."
-FAILED = "Sorry, that did not work. Please try again."
-SORRY = "Sorry, something went wrong while answering. Please try again."
-ADD_USAGE = (
-    "Write the page's address after the command, like this:\n"
-    "<code>/add https://example.org/news/story.html</code>"
+UNKNOWN_BUTTON = N_("This button no longer works. Please ask your question again.")
+OLD_EDITION = N_("The briefing has changed since this answer. Please ask your question again.")
+FORGOTTEN = N_("I no longer have this question at hand. Please ask it again.")
+# A sharded index none of whose shards replied (see `briefing.Briefing.answer`).
+UNAVAILABLE = N_("Sorry, the briefing cannot be searched right now. Please try again in a minute.")
+NO_MORE = N_("There are no more passages for this question.")
+TOO_OLD = N_("This message is too old to change. Please ask your question again.")
+FAILED = N_("Sorry, that did not work. Please try again.")
+SORRY = N_("Sorry, something went wrong while answering. Please try again.")
+ADD_USAGE = N_("Write the page's address after the command, like this:")
+GAPS_OFF = N_("Unanswered questions are not recorded (GAPS_LOG is off).")
+NO_GAPS = N_("No unanswered questions recorded yet.")
+INTRO = N_(
+    "I answer questions about this news briefing by quoting the articles exactly, each "
+    "passage with its article, paragraph and source. I never add words of my own."
 )
-GAPS_OFF = "Unanswered questions are not recorded (GAPS_LOG is off)."
-NO_GAPS = "No unanswered questions recorded yet."
+THE_BRIEFING = N_("The briefing")
+TRY_ASKING = N_("Try asking")
+JUST_ASK = N_("Just send me a question.")
+MORE_TITLES = NP_("\u2026 and {count} more: /sources", "\u2026 and {count} more: /sources")
+IN_GROUPS = N_(
+    "In a group, write {ask} and your question, or reply to one of my messages, or mention "
+    "{bot} in a message."
+)
+IN_GROUPS_PRIVACY = N_(
+    "In a group, write {ask} and your question, or reply to one of my messages (mentioning "
+    "{bot} works only in groups where I am an admin)."
+)
+ASKING = N_("Asking")
+ASKING_TEXT = N_(
+    "Send any question as a message. I reply with the passages of the briefing that answer "
+    "it, quoted exactly, each with its article, paragraph and source. If the briefing does "
+    "not cover a question, I say so."
+)
+INLINE_USE = N_("In any chat, type {example} and pick a passage to share it with its citation.")
+YOUR_QUESTION = N_("your question")
+EDITS = N_(
+    "If you edit a question I have answered, I update my answer instead of sending a new one."
+)
+LANGUAGES = N_(
+    "Ask in any language: I answer from the articles in your language, and say so when the "
+    "briefing has none."
+)
+BUTTONS = N_("Buttons under an answer")
+PARAGRAPH_BUTTON = N_("\u00b6 N \u2014 the whole paragraph that passage N comes from")
+MORE_BUTTONS = N_("More \u25b8 and \u25c2 Back \u2014 further passages, in the same message")
+COMMANDS = N_("Commands")
+START_HELP = N_("/start \u2014 what the briefing covers, with example questions")
+HELP_HELP = N_("/help \u2014 this help")
+ASK_HELP = N_("/ask \u2014 ask a question (how to ask in a group)")
+SOURCES_HELP = N_("/sources \u2014 the articles, newest first, with outlet, date and link")
+LATEST_HELP = N_("/latest \u2014 the newest articles")
+USAGE = N_("Write your question after the command, like this:")
+NOT_GIVEN = N_("Outlet, date and link not given.")
+ARTICLES = NP_("{count} article", "{count} articles")
+NEWEST = N_("Newest in the briefing")
+
+
+def commands(menu: Sequence[tuple[str, str]], tr: Translator = ENGLISH) -> list[BotCommand]:
+    """A command menu in the translator's language."""
+    return [BotCommand(name, tr(description)) for name, description in menu]
 
 
 def start_html(
-    articles: Sequence[Article], examples: Sequence[str], username: str, reads_groups: bool
+    articles: Sequence[Article],
+    examples: Sequence[str],
+    username: str,
+    reads_groups: bool,
+    tr: Translator = ENGLISH,
 ) -> str:
     """What the briefing covers, example questions, and how to ask in private and in groups."""
-    titles = [f"\u2022 <i>{_short(article_label(a))}</i>" for a in articles[:MAX_TITLES]]
-    if len(articles) > MAX_TITLES:
-        titles.append(f"\u2026 and {len(articles) - MAX_TITLES} more: /sources")
-    lines = [
-        "I answer questions about this news briefing by quoting the articles exactly, each "
-        "passage with its article, paragraph and source. I never add words of my own.",
-        "",
-        "<b>The briefing</b>",
-        *titles,
+    titles = [
+        f"\u2022 {tr.isolate(f'<i>{_short(article_label(a))}</i>')}" for a in articles[:MAX_TITLES]
     ]
+    if len(articles) > MAX_TITLES:
+        titles.append(tr.plural(*MORE_TITLES, len(articles) - MAX_TITLES))
+    lines = [tr.html(INTRO), "", f"<b>{tr.html(THE_BRIEFING)}</b>", *titles]
     if examples:
-        lines += ["", "<b>Try asking</b>", *(f"\u2022 {html.escape(q)}" for q in examples)]
-    lines += ["", "Just send me a question.", group_usage_html(username, reads_groups)]
-    return "\n".join(lines)
+        asked = (f"\u2022 {tr.isolate(html.escape(q))}" for q in examples)
+        lines += ["", f"<b>{tr.html(TRY_ASKING)}</b>", *asked]
+    lines += ["", tr.html(JUST_ASK), group_usage_html(username, reads_groups, tr)]
+    return tr.lines("\n".join(lines))
 
 
-def group_usage_html(username: str, reads_groups: bool) -> str:
+def group_usage_html(username: str, reads_groups: bool, tr: Translator = ENGLISH) -> str:
     """How to address the bot in a group, true to its privacy mode."""
-    mention = (
-        f", or mention @{html.escape(username)} in a message"
-        if reads_groups
-        else f" (mentioning @{html.escape(username)} works only in groups where I am an admin)"
-    )
-    return (
-        "In a group, write <code>/ask</code> and your question, or reply to one of my "
-        f"messages{mention}."
-    )
+    message = IN_GROUPS if reads_groups else IN_GROUPS_PRIVACY
+    return tr.html(message, ask="<code>/ask</code>", bot=f"@{html.escape(username)}")
 
 
-def help_html(username: str, reads_groups: bool, inline: bool) -> str:
+def help_html(username: str, reads_groups: bool, inline: bool, tr: Translator = ENGLISH) -> str:
     """How to ask, what the buttons do, and every command."""
     lines = [
-        "<b>Asking</b>",
-        "Send any question as a message. I reply with the passages of the briefing that "
-        "answer it, quoted exactly, each with its article, paragraph and source. If the "
-        "briefing does not cover a question, I say so.",
-        group_usage_html(username, reads_groups),
+        f"<b>{tr.html(ASKING)}</b>",
+        tr.html(ASKING_TEXT),
+        group_usage_html(username, reads_groups, tr),
     ]
     if inline:
-        lines.append(
-            f"In any chat, type <code>@{html.escape(username)} your question</code> and pick "
-            "a passage to share it with its citation."
-        )
+        example = f"<code>@{html.escape(username)} {tr.html(YOUR_QUESTION)}</code>"
+        lines.append(tr.html(INLINE_USE, example=example))
     lines += [
-        "If you edit a question I have answered, I update my answer instead of sending a new one.",
+        tr.html(EDITS),
+        tr.html(LANGUAGES),
         "",
-        "<b>Buttons under an answer</b>",
-        "\u00b6 N \u2014 the whole paragraph that passage N comes from",
-        "More \u25b8 and \u25c2 Back \u2014 further passages, in the same message",
+        f"<b>{tr.html(BUTTONS)}</b>",
+        tr.html(PARAGRAPH_BUTTON),
+        tr.html(MORE_BUTTONS),
         "",
-        "<b>Commands</b>",
-        "/start \u2014 what the briefing covers, with example questions",
-        "/help \u2014 this help",
-        "/ask \u2014 ask a question (how to ask in a group)",
-        "/sources \u2014 the articles, newest first, with outlet, date and link",
-        "/latest \u2014 the newest articles",
+        f"<b>{tr.html(COMMANDS)}</b>",
+        tr.html(START_HELP),
+        tr.html(HELP_HELP),
+        tr.html(ASK_HELP),
+        tr.html(SOURCES_HELP),
+        tr.html(LATEST_HELP),
     ]
-    return "\n".join(lines)
+    return tr.lines("\n".join(lines))
 
 
-def usage_html(example: str | None) -> str:
+def usage_html(example: str | None, tr: Translator = ENGLISH) -> str:
     """What to write after /ask (or after the mention)."""
-    sample = html.escape(example or "your question")
-    return f"Write your question after the command, like this:\n<code>/ask {sample}</code>"
+    sample = html.escape(example) if example else tr.html(YOUR_QUESTION)
+    return tr.lines(f"{tr.html(USAGE)}\n") + f"<code>/ask {sample}</code>"
 
 
-def sources_blocks(articles: Sequence[Article]) -> list[str]:
+def add_usage_html(tr: Translator = ENGLISH) -> str:
+    """What to write after /add."""
+    return (
+        tr.lines(f"{tr.html(ADD_USAGE)}\n")
+        + "<code>/add https://example.org/news/story.html</code>"
+    )
+
+
+def sources_header(count: int, tr: Translator = ENGLISH) -> str:
+    """The heading of /sources: "The briefing: 5 articles"."""
+    return tr.lines(f"<b>{tr.html(THE_BRIEFING)}</b>: {tr.plural(*ARTICLES, count)}")
+
+
+def latest_header(count: int, tr: Translator = ENGLISH) -> str:
+    """The heading of /latest: "Newest in the briefing (10)"."""
+    return tr.lines(f"<b>{tr.html(NEWEST)}</b> ({count})")
+
+
+def note_html(message: str, tr: Translator = ENGLISH) -> str:
+    """One of the bot's short notes, in the reader's language, as Telegram HTML."""
+    return tr.lines(tr.html(message))
+
+
+def sources_blocks(articles: Sequence[Article], tr: Translator = ENGLISH) -> list[str]:
     """One HTML block per article: title, then outlet, author and date, then the link."""
     blocks = []
     for number, article in enumerate(articles, start=1):
@@ -129,8 +201,8 @@ def sources_blocks(articles: Sequence[Article]) -> list[str]:
             is_web = article.url.startswith(("http://", "https://"))
             lines.append(f'<a href="{url}">{url}</a>' if is_web else url)
         if not known and not article.url:
-            lines.append("Outlet, date and link not given.")
-        blocks.append("\n".join(lines))
+            lines.append(tr.html(NOT_GIVEN))
+        blocks.append(tr.lines("\n".join(lines)))
     return blocks
 
 

@@ -9,11 +9,14 @@ order a sentence meets them:
 - `phrases`: a sentence's words, the noun phrases that name someone, whom it is about.
 - `speakers`: the attributions inside one sentence ("according to X", "X said", "“…,” said X").
 - `resolve`: pronouns and quotations across sentences; the entry point `attribute`.
+- `languages`: the articles of other languages than English, with each language's forms
+  ("laut X", "según X", "по словам X", "وفقا لـ X", "X'e göre"); `attribute_in(code)`.
 
 When unsure, nobody is credited: a wrong credit is worse than none.
 """
 
+from .languages import attribute as attribute_other
 from .quotes import quote_openings
 from .resolve import Credit, attribute
 
-__all__ = ["Credit", "attribute", "quote_openings"]
+__all__ = ["Credit", "attribute", "attribute_other", "quote_openings"]
