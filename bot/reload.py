@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from . import models
 from .config import Settings
 from .errors import BotError, CorpusError
-from .search.corpus import Corpus, load_corpus, within_age
+from .search.corpus import Corpus, load_corpus
+from .search.dates import within_age
 from .search.examples import example_questions
 from .search.index import SentenceIndex
 from .search.store import load_or_build
@@ -32,7 +33,7 @@ SHOWN_WARNINGS = 10
 def build_index(settings: Settings) -> SentenceIndex:
     """Load `settings.corpus_dir` and its saved index, or index it and save that.
 
-    With `max_article_age_days`, older articles are left out (see `corpus.within_age`). With
+    With `max_article_age_days`, older articles are left out (see `dates.within_age`). With
     the semantic stage, the sentence vectors too (see `models.choice`, whose `note` then says
     why semantic matching is off, if it is). With `ray_address`, the index is sharded over
     that Ray cluster (`cluster.open_index`). Raises CorpusError when nothing loads (see

@@ -35,16 +35,11 @@ from ..search.answer import PARTIAL, Notice
 from ..search.bm25 import Bm25, top_k
 from ..search.corpus import Corpus
 from ..search.embed import Encoder
-from ..search.index import (
-    COORDINATION_DEPTH,
-    FUSION_DEPTH,
-    MIN_NAMES_FOR_COORDINATION,
-    Hit,
-    Search,
-    SentenceIndex,
-)
+from ..search.hits import Hit, Search
+from ..search.index import SentenceIndex
 from ..search.languages import ENGLISH
 from ..search.query import Query
+from ..search.ranking import COORDINATION_DEPTH, FUSION_DEPTH, MIN_NAMES_FOR_COORDINATION
 from . import layout, stats
 from .shard import Ask, Compare, Reply, Rows
 

@@ -21,9 +21,10 @@ from ..search import semantic
 from ..search.bm25 import Bm25, concatenated_ranges, top_k
 from ..search.build import Built
 from ..search.corpus import Article, Corpus
-from ..search.index import MIN_NAMES_FOR_COORDINATION, SentenceIndex, _Lexical
+from ..search.index import SentenceIndex
 from ..search.languages import ENGLISH
 from ..search.query import Query
+from ..search.ranking import MIN_NAMES_FOR_COORDINATION, Lexical
 from ..search.semantic import TEMPLATE, Vectors, dot
 from . import layout, stats
 
@@ -123,7 +124,7 @@ class ShardIndex(SentenceIndex):
         self.firsts = firsts  # corpus id of each of its articles' first sentence
         self.positions = positions  # corpus position of each of its articles
         self.vectors = vectors
-        self._remembered: OrderedDict[int, tuple[_Lexical, np.ndarray]] = OrderedDict()
+        self._remembered: OrderedDict[int, tuple[Lexical, np.ndarray]] = OrderedDict()
 
     def _idf(self, term: str | int, language: str = ENGLISH) -> float:
         """The corpus's idf of a question word (see `SentenceIndex._idf`)."""
@@ -152,7 +153,7 @@ class ShardIndex(SentenceIndex):
         mine = self._language_of_article == self.languages.index(code)
         return None if mine.all() else mine
 
-    def _lexical(self, query: Query) -> _Lexical:
+    def _lexical(self, query: Query) -> Lexical:
         """`SentenceIndex._lexical`, also when only other shards hold the question's stems.
 
         One index scores the answer kinds, exact words and pairs of a question whose stems it
@@ -165,7 +166,7 @@ class ShardIndex(SentenceIndex):
         kinds = dict.fromkeys(query.kinds, self.params.kind_weight)
         own = self._bm25.scores({**weights, **kinds})
         candidates = np.flatnonzero(own > 0)
-        return _Lexical(lexical.stem_of, [], {}, weights, candidates, own[candidates], False)
+        return Lexical(lexical.stem_of, [], {}, weights, candidates, own[candidates], False)
 
     def serve(self, request: Ask | Compare) -> Reply | Rows:
         """Answer the first step of a search (`Ask`) or the second (`Compare`)."""
@@ -220,7 +221,7 @@ class ShardIndex(SentenceIndex):
     def _rows(
         self,
         ask: Ask,
-        lexical: _Lexical,
+        lexical: Lexical,
         bm25: np.ndarray,
         ids: np.ndarray,
         similarity: np.ndarray | None = None,
@@ -274,12 +275,12 @@ class ShardIndex(SentenceIndex):
         articles = np.searchsorted(self.firsts, ids, side="right") - 1
         return self.first_of_article[articles] + (ids - self.firsts[articles])
 
-    def _remember(self, token: int, lexical: _Lexical, bm25: np.ndarray) -> None:
+    def _remember(self, token: int, lexical: Lexical, bm25: np.ndarray) -> None:
         self._remembered[token] = (lexical, bm25)
         while len(self._remembered) > REMEMBERED_QUESTIONS:
             self._remembered.popitem(last=False)
 
-    def _recall(self, ask: Ask) -> tuple[_Lexical, np.ndarray]:
+    def _recall(self, ask: Ask) -> tuple[Lexical, np.ndarray]:
         """The lexical work of the first step, or done again (a restarted shard forgot it)."""
         found = self._remembered.pop(ask.token, None)
         if found is not None:

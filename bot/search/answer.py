@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .corpus import Article
-from .index import Hit, Sentence, SentenceIndex
+from .hits import Hit, Sentence
+from .index import SentenceIndex
 from .languages import ENGLISH
 from .languages.names import language_name
 

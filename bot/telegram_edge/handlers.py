@@ -44,7 +44,7 @@ from ..render import (
     render_html,
 )
 from ..search.answer import Answer
-from ..search.corpus import newest_first
+from ..search.dates import newest_first
 from . import access, buttons, texts
 from .addressing import question_text
 from .briefing import Briefing
