@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11+):
 #   make chat   install the bot and ask it questions in the terminal (bundled corpus, no token)
-#   make test   install what the tests need and run the linter and the tests (what CI runs)
+#   make test   install what the tests need (Ray too) and run the linter and the tests (CI)
 # `make test` also installs the Bot API emulator of the end-to-end test with npm (Node 18+);
 # `make test SKIP_E2E=1` skips that test and the npm step where node is not available.
 PYTHON ?= python3
@@ -25,7 +25,7 @@ install-test: $(VENV)/.installed-test
 $(VENV)/.installed-test: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,cluster]'
 	touch $(VENV)/.installed $@
 
 lint: install-test

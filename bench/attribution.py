@@ -31,7 +31,8 @@ from bot.render import citation_text
 from bot.search.answer import answer
 from bot.search.corpus import Corpus, article_from_text
 from bot.search.credits import attribute
-from bot.search.index import Sentence, SentenceIndex
+from bot.search.hits import Sentence
+from bot.search.index import SentenceIndex
 
 KINDS = ("said", "continuation", "according", "editorial", "tricky")
 K = 3

@@ -33,6 +33,12 @@ DEFAULT_GROUP_RATE_PER_MINUTE = 20.0
 DEFAULT_FEED_REFRESH_MINUTES = 60.0
 DEFAULT_FETCH_TIMEOUT = 30.0
 DEFAULT_MAX_PAGE_BYTES = 10_000_000
+# A sharded index (RAY_ADDRESS set): shards a first build makes, where they are written (a
+# relative path is inside CORPUS_DIR), and how long a question waits for a shard.
+DEFAULT_SHARDS = 4
+MAX_SHARDS = 1024
+DEFAULT_SHARD_DIR = ".shards"
+DEFAULT_SHARD_TIMEOUT = 10.0
 _ID = re.compile(r"-?\d{1,20}")
 
 
@@ -125,6 +131,11 @@ class Settings:
     # Fetching pages and feeds: time for a whole transfer, and bytes read at most.
     fetch_timeout: float = DEFAULT_FETCH_TIMEOUT
     max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
+    # The Ray cluster holding a sharded index; None: the index lives in this process.
+    ray_address: str | None = None
+    shards: int = DEFAULT_SHARDS
+    shard_dir: Path = Path(DEFAULT_SHARD_DIR)
+    shard_timeout: float = DEFAULT_SHARD_TIMEOUT
 
     def __post_init__(self) -> None:
         if not re.match(r"https?://[^/\s]+/\S*$", self.telegram_base_url):
@@ -184,6 +195,12 @@ class Settings:
             )
         if self.max_page_bytes < 1:
             raise ConfigError(f"MAX_PAGE_BYTES must be 1 or more, got {self.max_page_bytes}")
+        if not 1 <= self.shards <= MAX_SHARDS:
+            raise ConfigError(f"SHARDS must be between 1 and {MAX_SHARDS}, got {self.shards}")
+        if self.shard_timeout <= 0:
+            raise ConfigError(
+                f"SHARD_TIMEOUT_SECONDS must be more than 0, got {self.shard_timeout}"
+            )
 
     @property
     def telegram_file_base_url(self) -> str:
@@ -256,6 +273,10 @@ class Settings:
             gaps_log=_switch(env, "GAPS_LOG", cls.gaps_log),
             fetch_timeout=_number(env, "FETCH_TIMEOUT_SECONDS", cls.fetch_timeout),
             max_page_bytes=int(_number(env, "MAX_PAGE_BYTES", cls.max_page_bytes, integer=True)),
+            ray_address=env.get("RAY_ADDRESS", "").strip() or None,
+            shards=int(_number(env, "SHARDS", cls.shards, integer=True)),
+            shard_dir=Path(env.get("SHARD_DIR", "").strip() or DEFAULT_SHARD_DIR),
+            shard_timeout=_number(env, "SHARD_TIMEOUT_SECONDS", cls.shard_timeout),
         )
 
 

@@ -25,3 +25,7 @@ class ArticleError(BotError):
 
 class IngestError(BotError):
     """A page or feed cannot be fetched, or holds no article to add."""
+
+
+class ClusterError(BotError):
+    """The sharded index cannot be built, reached or searched (Ray, shards, the shard folder)."""

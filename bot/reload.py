@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from . import models
 from .config import Settings
 from .errors import BotError, CorpusError
-from .search.corpus import load_corpus, within_age
+from .search.corpus import Corpus, load_corpus
+from .search.dates import within_age
 from .search.examples import example_questions
 from .search.index import SentenceIndex
 from .search.store import load_or_build
@@ -32,21 +33,32 @@ SHOWN_WARNINGS = 10
 def build_index(settings: Settings) -> SentenceIndex:
     """Load `settings.corpus_dir` and its saved index, or index it and save that.
 
-    With `max_article_age_days`, older articles are left out (see `corpus.within_age`). With
+    With `max_article_age_days`, older articles are left out (see `dates.within_age`). With
     the semantic stage, the sentence vectors too (see `models.choice`, whose `note` then says
-    why semantic matching is off, if it is). Raises CorpusError when nothing loads (see
+    why semantic matching is off, if it is). With `ray_address`, the index is sharded over
+    that Ray cluster (`cluster.open_index`). Raises CorpusError when nothing loads (see
     `store.load_or_build` for the saved index).
     """
-    corpus = load_corpus(settings.corpus_dir, max_article_bytes=settings.max_article_bytes)
-    if settings.max_article_age_days:
-        corpus = within_age(corpus, settings.max_article_age_days)
+    corpus = load_articles(settings)
     model = models.choice(settings).for_sentences
+    if settings.ray_address:  # the index is sharded over a Ray cluster (README "Scale")
+        from .cluster import open_index
+
+        return open_index(settings, corpus, model)
     index = load_or_build(
         settings.corpus_dir, settings.search, settings.index_cache, corpus, model=model
     )
     if index.semantic is not None:  # only the model's languages are asked of it
         index = index.with_semantic(index.semantic, settings.semantic_languages)
     return index
+
+
+def load_articles(settings: Settings) -> Corpus:
+    """The corpus folder's articles, less those older than `max_article_age_days`."""
+    corpus = load_corpus(settings.corpus_dir, max_article_bytes=settings.max_article_bytes)
+    if settings.max_article_age_days:
+        corpus = within_age(corpus, settings.max_article_age_days)
+    return corpus
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,12 @@ class Edition:
 
 def build_edition(settings: Settings) -> Edition:
     """Build the index and its example questions (run in a worker thread by a reload)."""
-    return Edition.of(build_index(settings))
+    index = build_index(settings)
+    try:
+        return Edition.of(index)
+    except BaseException:
+        index.close()
+        raise
 
 
 @dataclass(frozen=True)
@@ -174,6 +191,8 @@ class Reloader:
             report = ReloadReport("failed", seconds, previous, previous, (), error)
         else:
             self.current = edition  # the swap: handlers read `current` once per update
+            if previous.index is not edition.index:
+                previous.index.close()  # a sharded index's shards stop once idle
             note = models.choice(self.settings).note
             if note != self._note:
                 log.warning("%s", note or "semantic matching is on again")

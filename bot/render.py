@@ -151,9 +151,10 @@ def render_text(
     Notices are in the translator's language.
     """
     notice = tr.notice(answer.notice) if answer.notice else ""
+    partial = tr.notice(answer.partial) if answer.partial else ""
     if not answer.passages:
-        return notice
-    blocks = [textwrap.fill(notice, width=width)] if notice else []
+        return "\n".join(line for line in (partial, notice) if line)
+    blocks = [textwrap.fill(line, width=width) for line in (partial, notice) if line]
     label = answer.elsewhere
     for passage in answer.passages:
         number = f"{passage.rank}. "
@@ -206,6 +207,11 @@ def render_html(
 ) -> list[str]:
     """Telegram HTML messages, each within `limit`, split only between passages."""
     notice = tr.lines(tr.notice(answer.notice, markup=True)) if answer.notice else ""
+    if answer.partial:  # in italics, before the notice
+        partial = tr.lines(f"<i>{tr.notice(answer.partial, markup=True)}</i>")
+        if not answer.passages:
+            return [f"{partial}\n{notice}" if notice else partial]
+        notice = f"{partial}\n\n{notice}" if notice else partial
     if not answer.passages:
         return [notice]
     # The notice heads the first message: its passage is cut to leave room for it.
@@ -304,6 +310,7 @@ def answer_json(answer: Answer, tr: Translator = ENGLISH) -> dict:
         "hits": hits,
         "message": tr.notice(answer.notice) if answer.notice else None,
         "more": answer.more,
+        "partial": tr.notice(answer.partial) if answer.partial else None,
     }
 
 

@@ -44,6 +44,10 @@ SETTINGS_VARS = (
     "GAPS_LOG",
     "FETCH_TIMEOUT_SECONDS",
     "MAX_PAGE_BYTES",
+    "RAY_ADDRESS",
+    "SHARDS",
+    "SHARD_DIR",
+    "SHARD_TIMEOUT_SECONDS",
 )
 # The semantic stage's model, present in CI and on the developers' machines (never copied here).
 SHARED_MODEL = REPO.parent / "shared" / "models" / "all-MiniLM-L6-v2-onnx"
@@ -145,3 +149,46 @@ async def app(fake, aleppo_index) -> AsyncIterator:
     application = await started(fake, aleppo_index)
     yield application
     await application.shutdown()
+
+
+@pytest.fixture(scope="session")
+def squad_semantic(tmp_path_factory: pytest.TempPathFactory):
+    """SQuAD dev's first 80 paragraphs as one semantic index, its vectors saved (encoded once).
+
+    Returns (corpus, questions, index, cache folder); sharded builds reuse the vectors there,
+    so that both indexes compare questions with the same vectors.
+    """
+    if not SHARED_MODEL.is_dir():
+        pytest.skip(f"the shared model is not at {SHARED_MODEL}")
+    from bot.search import store
+    from bot.search.embed import Encoder
+    from tests.sharding import SQUAD, squad
+
+    if not SQUAD.is_file():
+        pytest.skip(f"no SQuAD dev set at {SQUAD}")
+    corpus, questions = squad(80)
+    cache = tmp_path_factory.mktemp("squad-semantic")
+    encoder = Encoder(SHARED_MODEL)
+    params = SearchParams()
+    index = SentenceIndex.build(corpus, params)
+    saved = store.save(index, cache, store.cache_key(corpus, params))
+    return corpus, questions, store.with_vectors(index, encoder, cache, saved), cache
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One local Ray for the whole test session (two CPUs, no dashboard); shut down at the end."""
+    ray = pytest.importorskip("ray")
+    import os
+
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    if not ray.is_initialized():
+        ray.init(
+            address="local",  # a new one, never a cluster already running on the machine
+            num_cpus=2,
+            include_dashboard=False,
+            log_to_driver=False,
+            namespace="tests",
+        )
+    yield ray
+    ray.shutdown()

@@ -56,6 +56,7 @@ def internal(names: set[str]) -> set[str]:
 SEARCH = modules(PACKAGE / "search")
 TELEGRAM_EDGE = modules(PACKAGE / "telegram_edge")
 INGEST = modules(PACKAGE / "ingest")
+CLUSTER = modules(PACKAGE / "cluster")
 SHARED = [
     PACKAGE / f"{name}.py"
     for name in ("config", "errors", "render", "reload", "models", "logsafety")
@@ -111,6 +112,24 @@ def test_only_ingest_imports_the_ingest_libraries() -> None:
         if {n.split(".")[0] for n in imports(p)} & (INGEST_ONLY | {"httpx"})
     }
     assert importers <= set(ids(INGEST)), importers - set(ids(INGEST))
+
+
+@pytest.mark.parametrize("path", CLUSTER, ids=ids(CLUSTER))
+def test_the_cluster_imports_the_core_but_no_edge(path: Path) -> None:
+    """Sharding is the core spread over machines: Ray, yes; Telegram, the CLI, ingest, no."""
+    found = imports(path)
+    assert not {n.split(".")[0] for n in found} & (NETWORK_OR_EDGE | INGEST_ONLY)
+    allowed = ("bot.cluster", "bot.search", "bot.config", "bot.errors")
+    outside = {n for n in internal(found) if not n.startswith(allowed)}
+    assert outside <= {"bot", "bot.__version__"}, outside
+
+
+def test_only_the_cluster_imports_ray() -> None:
+    importers = {
+        module_name(p) for p in modules(PACKAGE) if "ray" in {n.split(".")[0] for n in imports(p)}
+    }
+    assert importers <= set(ids(CLUSTER)), importers - set(ids(CLUSTER))
+    assert importers  # the check sees the imports inside functions too
 
 
 def test_only_ingestion_and_the_core_identify_languages() -> None:

@@ -124,3 +124,78 @@ def test_regrouping_in_slices_gives_the_same_model(monkeypatch: pytest.MonkeyPat
     sliced = small.regrouped(keep, group_of, lengths, Bm25Params())
     for name, array in whole.arrays().items():
         np.testing.assert_array_equal(array, sliced.arrays()[name], err_msg=name)
+
+
+@pytest.mark.parametrize(
+    ("k1", "b", "epsilon"),
+    [(1.5, 0.75, 0.25), (0.5, 0.4, 0.25), (1.2, 0.0, 0.5)],
+    ids=["rank-bm25 defaults", "ours", "no length norm"],
+)
+@pytest.mark.parametrize("n_languages", [1, 2], ids=["one language", "two languages"])
+def test_a_sharded_corpus_scores_as_rank_bm25_over_the_whole(
+    k1: float, b: float, epsilon: float, n_languages: int
+) -> None:
+    """Shards fitted apart, then given the corpus's statistics, score as one BM25Okapi.
+
+    With two languages each has its own statistics (its documents, average length, idf
+    floor), as one index keeps them: a BM25Okapi per language is the reference.
+    """
+    from bot.cluster import stats
+    from bot.config import SearchParams
+
+    rng = np.random.default_rng(17)
+    language = rng.integers(0, n_languages, size=300)
+    documents = [
+        [f"{'tu'[lang]}{term[1:]}" for term in doc]  # each language its own vocabulary
+        for doc, lang in zip(random_corpus(rng, 300, 60), language.tolist(), strict=True)
+    ]
+    params = SearchParams(k1=k1, b=b, epsilon=epsilon)
+    references = []
+    for lang in range(n_languages):
+        mine = np.flatnonzero(language == lang)
+        references.append(
+            (mine, BM25Okapi([documents[i] for i in mine], k1=k1, b=b, epsilon=epsilon))
+        )
+    home = rng.integers(0, 3, size=len(documents))
+    members = [np.flatnonzero(home == n) for n in range(3)]
+    fitted = [Bm25.fit([documents[i] for i in m], Bm25Params(k1, b, epsilon)) for m in members]
+    counts = np.bincount(language, minlength=n_languages)
+    keys, idf = stats.corpus_idf(
+        [s.keys for s in fitted],
+        [np.diff(s.offsets) for s in fitted],
+        [language[m][s.docs[s.offsets[:-1]]] for s, m in zip(fitted, members, strict=True)],
+        counts,
+        params,
+    )
+    if n_languages == 1:
+        whole = Bm25.fit(documents, Bm25Params(k1, b, epsilon))
+        np.testing.assert_array_equal(idf, whole.idf)  # the same bits, epsilon floor included
+    length = np.zeros(n_languages, dtype=np.int64)
+    for s, m in zip(fitted, members, strict=True):
+        np.add.at(length, language[m], s.lengths.astype(np.int64))
+    shards = [
+        stats.restate(s, language[m], keys, idf, counts, length, params)
+        for s, m in zip(fitted, members, strict=True)
+    ]
+    for _ in range(200):
+        lang = int(rng.integers(0, n_languages))
+        query = [f"{'tu'[lang]}{i}" for i in rng.integers(0, 70, size=rng.integers(1, 8))]
+        expected = np.zeros(len(documents))
+        mine, reference = references[lang]
+        expected[mine] = reference.get_scores(query)
+        for shard, m in zip(shards, members, strict=True):
+            np.testing.assert_allclose(shard.scores(query), expected[m], atol=1e-9)
+
+
+def test_ties_at_the_cut_go_to_the_lowest_positions() -> None:
+    from bot.search.bm25 import top_k
+
+    scores = np.array([1.0, 3.0, 2.0, 2.0, 2.0, 2.0, 0.5, 2.0])
+    assert top_k(scores, 3).tolist() == [1, 2, 3]
+    assert top_k(scores, 6).tolist() == [1, 2, 3, 4, 5, 7]
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        scores = rng.integers(0, 4, size=200).astype(np.float64)
+        k = int(rng.integers(1, 60))
+        stable = np.argsort(-scores, kind="stable")[:k]
+        assert top_k(scores, k).tolist() == stable.tolist()

@@ -222,3 +222,37 @@ def test_semantic_settings_are_read() -> None:
     defaults = Settings.from_env({})
     assert defaults.semantic == "auto" and defaults.semantic_model_file is None
     assert defaults.semantic_model == "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def test_cluster_settings_are_read() -> None:
+    defaults = Settings.from_env({})
+    assert defaults.ray_address is None  # the index lives in the bot's process
+    assert (defaults.shards, defaults.shard_dir, defaults.shard_timeout) == (
+        4,
+        Path(".shards"),
+        10.0,
+    )
+    settings = Settings.from_env(
+        {
+            "RAY_ADDRESS": " 10.0.0.1:6379 ",
+            "SHARDS": "16",
+            "SHARD_DIR": "/mnt/archive/shards",
+            "SHARD_TIMEOUT_SECONDS": "2.5",
+        }
+    )
+    assert settings.ray_address == "10.0.0.1:6379" and settings.shards == 16
+    assert (settings.shard_dir, settings.shard_timeout) == (Path("/mnt/archive/shards"), 2.5)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SHARDS": "0"}, "SHARDS must be between 1 and 1024, got 0"),
+        ({"SHARDS": "four"}, "SHARDS must be a whole number, got 'four'"),
+        ({"SHARD_TIMEOUT_SECONDS": "0"}, "SHARD_TIMEOUT_SECONDS must be more than 0, got 0.0"),
+    ],
+    ids=["shards-zero", "shards-word", "timeout"],
+)
+def test_malformed_cluster_settings(env: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)

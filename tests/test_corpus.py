@@ -348,7 +348,7 @@ def _dated(folder: Path, name: str, date: str | None) -> None:
 def test_the_age_window_leaves_old_articles_out_and_keeps_undated(tmp_path: Path) -> None:
     import datetime as dt
 
-    from bot.search.corpus import newest_first, within_age
+    from bot.search.dates import newest_first, within_age
 
     _dated(tmp_path, "fresh", "2024-03-01T08:00:00+01:00")
     _dated(tmp_path, "stale", "2023-12-01")

@@ -19,8 +19,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from bot import cli
-from bot.cli import main
+from bot.cli import editor, main
 from tests.conftest import BUNDLED_CORPUS, REPO
 
 TOKEN = "123456789:AAH-SecretPartThatMustNeverBeLogged_xyz"
@@ -42,7 +41,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         raise AssertionError("network used")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(cli, "_build_index", lambda settings: built.append("index"))
+    monkeypatch.setattr(editor, "open_index", lambda settings: built.append("index"))
     return built
 
 

@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .corpus import Article
-from .index import Hit, Sentence, SentenceIndex
+from .hits import Hit, Sentence
+from .index import SentenceIndex
 from .languages import ENGLISH
 from .languages.names import language_name
 
@@ -30,6 +31,11 @@ ELSEWHERE = N_("The briefing has no articles in {language}. From its articles in
 NOT_ELSEWHERE = N_(
     "The briefing has no articles in {language}, and its articles in {languages} do not "
     "cover this."
+)
+# Said with an answer when part of a sharded index could not be searched (`bot/cluster`).
+PARTIAL = N_(
+    "Partial answer: {missing} of the archive's {count} shards did not reply, so some "
+    "passages may be missing."
 )
 # Values that are language codes, named in the reader's language when shown.
 LANGUAGE_VALUES = ("language", "languages")
@@ -131,6 +137,7 @@ class Answer:
     more: bool = False
     offset: int = 0
     language: str = ENGLISH
+    partial: Notice | None = None  # one line: part of the index could not be searched (`PARTIAL`)
 
     @property
     def message(self) -> str | None:
@@ -156,14 +163,14 @@ def answer(question: str, index: SentenceIndex, k: int = 3, offset: int = 0) -> 
     wanted = offset + k + 1
     # Expanding and merging can fold several hits into one passage; fetch generously.
     search = index.search(index.query(question), k=3 * wanted + 5)
-    terms = frozenset(search.terms)
+    terms, partial = frozenset(search.terms), search.partial
     language = search.language
     others = tuple(code for code in index.languages if code != language)
     if search.unknown_names and not search.elsewhere:
         names = Notice(NEVER_MENTIONS, {"names": tuple(search.unknown_names[:3])})
-        return Answer(question, (), terms, names, language=language)
+        return Answer(question, (), terms, names, language=language, partial=partial)
     if not search.terms:
-        return Answer(question, (), notice=Notice(NO_WORDS), language=language)
+        return Answer(question, (), notice=Notice(NO_WORDS), language=language, partial=partial)
     # Beyond the best hit, show only sentences that hold a fair share of the question.
     shown = SHOWN_SHARE * index.params.min_coverage
     close = index.params.semantic_floor
@@ -174,10 +181,10 @@ def answer(question: str, index: SentenceIndex, k: int = 3, offset: int = 0) -> 
     ]
     passages = build_passages(index, hits, limit=wanted)
     if not passages:
+        notice = Notice(NOT_COVERED)
         if search.elsewhere:
-            values = {"language": language, "languages": others}
-            return Answer(question, (), terms, Notice(NOT_ELSEWHERE, values), language=language)
-        return Answer(question, (), terms, Notice(NOT_COVERED), language=language)
+            notice = Notice(NOT_ELSEWHERE, {"language": language, "languages": others})
+        return Answer(question, (), terms, notice, language=language, partial=partial)
     page = passages[offset : offset + k]
     notice = None if page else Notice(NO_MORE)
     if page and search.elsewhere:
@@ -191,6 +198,7 @@ def answer(question: str, index: SentenceIndex, k: int = 3, offset: int = 0) -> 
         more=len(passages) > offset + k,
         offset=offset,
         language=language,
+        partial=partial,
     )
 
 

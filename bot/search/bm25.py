@@ -49,6 +49,7 @@ class Bm25:
         idf: np.ndarray,
         norm: np.ndarray,
         k1: float,
+        lengths: np.ndarray | None = None,
     ) -> None:
         self.keys = keys  # int64[V], ascending
         self.offsets = offsets  # int64[V + 1]: postings of term t are [offsets[t], offsets[t+1])
@@ -57,6 +58,9 @@ class Bm25:
         self.idf = idf  # float64[V]
         self.norm = norm  # float64[N]: k1 * (1 - b + b * length / average length)
         self.k1 = k1
+        # Each document's length, kept when the model is fitted (not saved): a model fitted on
+        # part of a corpus needs them to take the whole corpus's average length (`restated`).
+        self.lengths = lengths
         # Term lookups already made (key -> index or None): questions repeat their words.
         self._found: dict[int, int | None] = {}
 
@@ -175,12 +179,18 @@ class Bm25:
             groups = None  # one group: the model of all documents, computed as always
         if groups is None:
             idf = rank_bm25_idf(df, len(lengths), params)
-            norm = _rank_bm25_norm(lengths, params)
+            norm = rank_bm25_norm(lengths, params)
         else:
             key_groups = groups[all_docs[offsets[:-1]]] if len(df) else groups[:0]
-            idf = _grouped_idf(df, key_groups, groups, params)
-            norm = _grouped_norm(lengths, groups, params)
-        return cls(keys, offsets, all_docs, tf, idf, norm, params.k1)
+            idf = grouped_idf(df, key_groups, np.bincount(groups), params)
+            norm = grouped_norm(lengths, groups, params)
+        return cls(keys, offsets, all_docs, tf, idf, norm, params.k1, lengths)
+
+    def restated(self, idf: np.ndarray, norm: np.ndarray) -> Bm25:
+        """The same postings with other idf and length norms (a shard's, from the whole corpus)."""
+        if len(idf) != len(self.keys) or len(norm) != self.n_documents:
+            raise ValueError("idf or norm does not match the model")
+        return Bm25(self.keys, self.offsets, self.docs, self.tfs, idf, norm, self.k1, self.lengths)
 
     def term(self, term: str | int) -> int | None:
         """Index of a term (string or key) in the vocabulary, or None."""
@@ -253,9 +263,10 @@ class Bm25:
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Bm25:
-        """Rebuild a model saved with `arrays()`."""
+        """Rebuild a model saved with `arrays()` (and its `lengths`, when saved beside)."""
         names = ("keys", "offsets", "docs", "tfs", "idf", "norm")
-        return cls(*(arrays[name] for name in names), float(arrays["k1"][0]))
+        model = (arrays[name] for name in names)
+        return cls(*model, float(arrays["k1"][0]), arrays.get("lengths"))
 
 
 def _postings(
@@ -302,11 +313,23 @@ def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the `k` best scores, best first, without sorting all of them."""
+    """Positions of the `k` best scores, best first, without sorting all of them.
+
+    Ties are broken by position, as a stable sort of every score would break them, also where
+    the k-th best score is shared: which of the tied positions make the cut is then decided
+    by position, not by the partition's order (so that the best `k` of a shard's sentences are
+    among the best `k` of the whole corpus, see `bot/cluster`).
+    """
     if k <= 0 or not len(scores):
         return np.zeros(0, dtype=np.int64)
-    best = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
-    # Ties broken by position, as a stable sort of every score would.
+    if len(scores) > k:
+        best = np.argpartition(-scores, k - 1)[:k]
+        kth = scores[best].min()
+        if np.count_nonzero(scores >= kth) > k:  # the k-th score is shared beyond the cut
+            above = np.flatnonzero(scores > kth)
+            best = np.concatenate((above, np.flatnonzero(scores == kth)[: k - len(above)]))
+    else:
+        best = np.arange(len(scores))
     return best[np.lexsort((best, -scores[best]))]
 
 
@@ -325,31 +348,55 @@ def rank_bm25_idf(df: np.ndarray, n_documents: int, params: Bm25Params) -> np.nd
     return np.where(idf < 0, floor, idf)
 
 
-def _grouped_idf(
-    df: np.ndarray, key_groups: np.ndarray, groups: np.ndarray, params: Bm25Params
+def grouped_idf(
+    df: np.ndarray, key_groups: np.ndarray, documents: np.ndarray, params: Bm25Params
 ) -> np.ndarray:
-    """`rank_bm25_idf` within each group: its own number of documents and its own floor."""
+    """`rank_bm25_idf` within each group: its own number of documents and its own floor.
+
+    Args:
+        df: document frequency of every term (terms ascending).
+        key_groups: the group of every term.
+        documents: the number of documents of every group.
+        params: k1, b, epsilon.
+    """
     idf = np.zeros(len(df))
-    n_groups = int(groups.max()) + 1
-    n_documents = np.bincount(groups, minlength=n_groups)
     for group in np.unique(key_groups).tolist():
         mine = key_groups == group
-        idf[mine] = rank_bm25_idf(df[mine], int(n_documents[group]), params)
+        idf[mine] = rank_bm25_idf(df[mine], int(documents[group]), params)
     return idf
 
 
-def _grouped_norm(lengths: np.ndarray, groups: np.ndarray, params: Bm25Params) -> np.ndarray:
-    """`_rank_bm25_norm` within each group: its own average length."""
+def grouped_norm(
+    lengths: np.ndarray,
+    groups: np.ndarray,
+    params: Bm25Params,
+    averages: np.ndarray | None = None,
+) -> np.ndarray:
+    """`rank_bm25_norm` within each group: its own average length.
+
+    `averages` gives each group's average length when these documents are part of a corpus
+    (a shard's); by default their own.
+    """
     norm = np.zeros(len(lengths))
     for group in np.unique(groups).tolist():
         mine = groups == group
-        norm[mine] = _rank_bm25_norm(lengths[mine], params)
+        average = None if averages is None else float(averages[group])
+        norm[mine] = rank_bm25_norm(lengths[mine], params, average)
     return norm
 
 
-def _rank_bm25_norm(lengths: np.ndarray, params: Bm25Params) -> np.ndarray:
+def rank_bm25_norm(
+    lengths: np.ndarray, params: Bm25Params, average: float | None = None
+) -> np.ndarray:
+    """k1 · (1 − b + b · length / average length) per document, as rank_bm25 weighs lengths.
+
+    `average` is the average length of the whole corpus when these documents are part of it
+    (a shard's); by default theirs.
+    """
     doc_len = lengths.astype(np.float64)
     avgdl = float(lengths.sum()) / len(lengths) if len(lengths) else 1.0
+    if average is not None:
+        avgdl = average
     if avgdl == 0:
         avgdl = 1.0  # rank_bm25 would divide by zero; no document holds any term anyway
     return params.k1 * (1 - params.b + params.b * doc_len / avgdl)

@@ -31,6 +31,9 @@ from .text import NUMBER_BIT, WHEN_BIT
 PROPER_SHARE = 0.8
 # Corpora at least this large are analysed by one worker process per core.
 PARALLEL_MIN_CHARS = 2_000_000
+# What each article is split and analysed with: the splitter of each language, the languages,
+# and each article's language (a number into them).
+Languages = tuple[dict[str, Splitter | SentenceSplitter], tuple[str, ...], np.ndarray]
 
 
 def _empty(dtype: type) -> Callable[[], np.ndarray]:
@@ -60,18 +63,49 @@ class _Part:
 
 
 @dataclass(frozen=True)
+class NameCounts:
+    """What names are found from: each stem's uses, mid-sentence capitals and sentence starts.
+
+    Keys are ascending and distinct in each table. Counts of parts of a corpus add up to the
+    corpus's (`bot/cluster` sums its shards').
+    """
+
+    stems: np.ndarray
+    uses: np.ndarray
+    capitalised: np.ndarray
+    capitalised_uses: np.ndarray
+    initial: np.ndarray
+    initial_uses: np.ndarray
+
+    def names(self) -> frozenset[int]:
+        """Stem keys nearly always capitalised where capitals are not due to position."""
+        keys, counts = self.capitalised, self.capitalised_uses
+
+        def count_of(table_keys: np.ndarray, table_counts: np.ndarray) -> np.ndarray:
+            at = np.clip(np.searchsorted(table_keys, keys), 0, max(len(table_keys) - 1, 0))
+            found = (table_keys[at] == keys) if len(table_keys) else np.zeros(len(keys), bool)
+            return np.where(found, table_counts[at] if len(table_keys) else 0, 0)
+
+        mid_uses = count_of(self.stems, self.uses) - count_of(self.initial, self.initial_uses)
+        return frozenset(keys[counts >= PROPER_SHARE * mid_uses].tolist())
+
+
+@dataclass(frozen=True)
 class Built:
     """What a build gives the index: sentence places as arrays, name keys, BM25 models."""
 
     arrays: dict[str, np.ndarray]
     names: frozenset[int]
     models: dict[str, Bm25 | None]
+    name_counts: NameCounts | None = None
 
 
 def build(
     corpus: Corpus,
     params: SearchParams,
     progress: Callable[[int], None] | None = None,
+    languages: Languages | None = None,
+    workers: int | None = None,
 ) -> Built:
     """Split and analyse every sentence of `corpus`, then fit the BM25 models.
 
@@ -79,11 +113,18 @@ def build(
         corpus: the articles.
         params: BM25 and ranking settings.
         progress: called with the number of articles done since the last call.
+        languages: what the articles are split and analysed with: a sentence splitter for
+            each language, trained on a whole corpus this one is part of (a shard's), the
+            languages and each article's (`languages.articles`); by default worked out from
+            this corpus.
+        workers: analysis processes at most (default one a core, at most 8).
     """
-    languages, language_of = article_languages(corpus.articles)
-    splitters = trained_splitters(corpus.articles, languages, language_of)
-    parts = _analyse_all(corpus.articles, (splitters, languages, language_of), progress)
-    return _assemble(params, parts, languages, language_of)
+    if languages is None:
+        codes, language_of = article_languages(corpus.articles)
+        splitters = trained_splitters(corpus.articles, codes, language_of)
+        languages = (splitters, codes, language_of)
+    parts = _analyse_all(corpus.articles, languages, progress, workers)
+    return _assemble(params, parts, languages[1], languages[2])
 
 
 def _assemble(
@@ -127,24 +168,12 @@ def _assemble(
     models, frequency = _fit_models(
         parts, params, paragraph_id, article_of, n, len(per_article), language_of
     )
-    return Built(arrays, _names(capitalised, initial, frequency), models)
-
-
-def _names(
-    capitalised: np.ndarray, initial: np.ndarray, frequency: tuple[np.ndarray, np.ndarray]
-) -> frozenset[int]:
-    """Stem keys nearly always capitalised where capitals are not due to position: names."""
-    keys, counts = np.unique(capitalised, return_counts=True)
-    stems, uses = frequency  # every stem key, ascending, and how often it is used
-
-    def count_of(table_keys: np.ndarray, table_counts: np.ndarray) -> np.ndarray:
-        at = np.clip(np.searchsorted(table_keys, keys), 0, max(len(table_keys) - 1, 0))
-        found = (table_keys[at] == keys) if len(table_keys) else np.zeros(len(keys), bool)
-        return np.where(found, table_counts[at] if len(table_keys) else 0, 0)
-
-    first_keys, first_counts = np.unique(initial, return_counts=True)
-    mid_uses = count_of(stems, uses) - count_of(first_keys, first_counts)
-    return frozenset(keys[counts >= PROPER_SHARE * mid_uses].tolist())
+    counts = NameCounts(
+        *frequency,  # every stem key, ascending, and how often it is used
+        *np.unique(capitalised, return_counts=True),
+        *np.unique(initial, return_counts=True),
+    )
+    return Built(arrays, counts.names(), models, counts)
 
 
 def _fit_models(
@@ -233,9 +262,6 @@ def _fit_models(
 
 # --- Analysing articles (in worker processes for big corpora) ---
 
-# What each article is split and analysed with: the splitter of each language, the languages,
-# and each article's language (a number into them).
-Languages = tuple[dict[str, Splitter | SentenceSplitter], tuple[str, ...], np.ndarray]
 _WORK: tuple[Sequence[Article], Languages] | None = None
 
 
@@ -243,6 +269,7 @@ def _analyse_all(
     articles: Sequence[Article],
     splitter: Languages,
     progress: Callable[[int], None] | None,
+    workers: int | None = None,
 ) -> list[_Part]:
     """Analyse every article, in chunks, with a worker process per core when it pays.
 
@@ -256,7 +283,7 @@ def _analyse_all(
     size = sum(len(a.body) for a in articles)
     chunk = max(1, min(500, len(articles) // 64 or 1))
     ranges = [(lo, min(lo + chunk, len(articles))) for lo in range(0, len(articles), chunk)]
-    workers = min(os.cpu_count() or 1, 8)
+    workers = workers or min(os.cpu_count() or 1, 8)
     parts = []
     main_thread = threading.current_thread() is threading.main_thread()
     if size >= PARALLEL_MIN_CHARS and workers > 1 and main_thread and "fork" in _start_methods():

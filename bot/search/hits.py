@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .corpus import Article
 from .languages import ENGLISH, analyser
+
+if TYPE_CHECKING:
+    from .answer import Notice
 
 
 @dataclass(frozen=True)
@@ -66,3 +70,5 @@ class Search:
     unknown_names: tuple[str, ...] = ()
     language: str = ENGLISH
     elsewhere: bool = False
+    # Said to the reader when part of the index could not be searched (a shard that is down).
+    partial: Notice | None = None

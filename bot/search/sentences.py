@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 
@@ -85,6 +87,18 @@ class SentenceSplitter:
         if lang_vars is None:
             return cls(PunktSentenceTokenizer(params))
         return cls(PunktSentenceTokenizer(params, lang_vars=lang_vars), possible_break)
+
+    def fingerprint(self) -> str:
+        """A hash of what Punkt learned: two splitters with one fingerprint split alike."""
+        params = self._tokenizer._params
+        learned = [
+            sorted(params.abbrev_types),
+            sorted(map(list, params.collocations)),
+            sorted(params.sent_starters),
+            sorted(params.ortho_context.items()),
+            sorted(self._tokenizer._lang_vars.sent_end_chars),
+        ]
+        return hashlib.sha256(json.dumps(learned).encode()).hexdigest()[:16]
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Return (start, end) offsets of the sentences of one paragraph."""

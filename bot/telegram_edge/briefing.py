@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 
 from ..config import Settings
+from ..errors import ClusterError
 from ..ingest.gaps import GapsLog, question_key
 from ..reload import Edition, Reloader
-from ..search.answer import Answer, answer
+from ..search.answer import Answer, Notice, answer
 from ..search.index import SentenceIndex
-from . import buttons
+from . import buttons, texts
 
 REMEMBERED_QUESTIONS = 2000  # for "More" when the question cannot be read back from the chat
 # Answers that take less CPU time than this are worked out on the event loop: handing them to a
@@ -22,6 +24,8 @@ INLINE_ANSWER_SECONDS = 0.002
 # previous one within this time rewords that one's record instead of adding another.
 INLINE_TYPING_SECONDS = 60.0
 REMEMBERED_INLINE_USERS = 10_000  # in memory only, never stored
+
+log = logging.getLogger(__name__)
 
 
 class Briefing:
@@ -58,10 +62,14 @@ class Briefing:
     ) -> Answer:
         """Ask the core: on the event loop while answers are quick, else in a worker thread."""
         args = (question, edition.index, k or self.settings.top_k, offset)
-        if self.answer_seconds < INLINE_ANSWER_SECONDS:
-            result, seconds = _timed_answer(*args)
-        else:
-            result, seconds = await asyncio.to_thread(_timed_answer, *args)
+        try:
+            if self.answer_seconds < INLINE_ANSWER_SECONDS and not edition.index.remote:
+                result, seconds = _timed_answer(*args)
+            else:
+                result, seconds = await asyncio.to_thread(_timed_answer, *args)
+        except ClusterError as exc:  # a sharded index none of whose shards replied
+            log.warning("Could not answer a question: %s", exc)
+            return Answer(question, (), notice=Notice(texts.UNAVAILABLE))
         self.answer_seconds += 0.2 * (seconds - self.answer_seconds)
         return result
 
@@ -102,8 +110,11 @@ class Briefing:
 
 
 def _uncovered(result: Answer) -> bool:
-    """Whether an answer says the briefing does not cover a question that had words."""
-    return not result.passages and bool(result.terms) and result.offset == 0
+    """Whether an answer says the briefing does not cover a question that had words.
+
+    Not when part of a sharded index could not be searched: the rest may have covered it.
+    """
+    return not result.passages and bool(result.terms) and result.offset == 0 and not result.partial
 
 
 def _timed_answer(

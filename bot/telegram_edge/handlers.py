@@ -44,7 +44,7 @@ from ..render import (
     render_html,
 )
 from ..search.answer import Answer
-from ..search.corpus import newest_first
+from ..search.dates import newest_first
 from . import access, buttons, texts
 from .addressing import question_text
 from .briefing import Briefing
@@ -295,7 +295,7 @@ def _page(
     result: Answer, edition: Edition, briefing: Briefing, tr: Translator
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One message for an answer: as many passages as fit, with the buttons that apply."""
-    if not result.passages:
+    if not result.passages:  # the notice, after the partial note when there is one
         notice = render_html(result, TEXT_LIMIT, tr)[0]
         return f"{notice}\n{texts.note_html(texts.HELP_POINTER, tr)}", None
     for shown in range(len(result.passages), 0, -1):

@@ -16,7 +16,7 @@ from ..ingest.add import add_sources
 from ..ingest.feeds import read_list, refresh
 from ..ingest.fetch import Limits
 from ..reload import Reloader, ReloadReport
-from ..search.corpus import newest_first
+from ..search.dates import newest_first
 from . import access, texts
 from .briefing import Briefing
 from .handlers import _plain_within_limit, reader

@@ -44,6 +44,8 @@ HELP_POINTER = N_("See /help for what I can answer.")
 UNKNOWN_BUTTON = N_("This button no longer works. Please ask your question again.")
 OLD_EDITION = N_("The briefing has changed since this answer. Please ask your question again.")
 FORGOTTEN = N_("I no longer have this question at hand. Please ask it again.")
+# A sharded index none of whose shards replied (see `briefing.Briefing.answer`).
+UNAVAILABLE = N_("Sorry, the briefing cannot be searched right now. Please try again in a minute.")
 NO_MORE = N_("There are no more passages for this question.")
 TOO_OLD = N_("This message is too old to change. Please ask your question again.")
 FAILED = N_("Sorry, that did not work. Please try again.")

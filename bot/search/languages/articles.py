@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -21,6 +21,10 @@ class Splitter:
         """Return (start, end) offsets of the sentences of one paragraph."""
         raise NotImplementedError
 
+    def fingerprint(self) -> str:
+        """What tells two splitters apart: those with one fingerprint split alike."""
+        raise NotImplementedError
+
 
 def article_languages(articles: Sequence[Article]) -> tuple[tuple[str, ...], np.ndarray]:
     """The languages of the articles (in order of appearance) and each article's, as a number.
@@ -28,12 +32,17 @@ def article_languages(articles: Sequence[Article]) -> tuple[tuple[str, ...], np.
     An article's language is its header's (`language: ru`), else the one its text is in
     (`languages.detect.article_language`), else English.
     """
-    codes: dict[str, int] = {}
-    language_of = np.zeros(len(articles), dtype=np.int16)
-    for i, article in enumerate(articles):
-        code = code_of(article.extra.get("language")) or article_language(article.body)
-        language_of[i] = codes.setdefault(code or ENGLISH, len(codes))
-    return tuple(codes) or (ENGLISH,), language_of
+    return numbered(
+        code_of(article.extra.get("language")) or article_language(article.body) or ENGLISH
+        for article in articles
+    )
+
+
+def numbered(codes: Iterable[str]) -> tuple[tuple[str, ...], np.ndarray]:
+    """Distinct language codes in order of first appearance, and each one's number among them."""
+    found: dict[str, int] = {}
+    numbers = [found.setdefault(code, len(found)) for code in codes]
+    return tuple(found) or (ENGLISH,), np.array(numbers, dtype=np.int16)
 
 
 def trained_splitters(

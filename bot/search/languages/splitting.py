@@ -42,6 +42,10 @@ class MarksSplitter:
         """Return (start, end) offsets of the sentences of one paragraph."""
         return _spans_from_cuts(text, (m.end() for m in _MARK_END.finditer(text)))
 
+    def fingerprint(self) -> str:
+        """Nothing is learnt: every one splits alike."""
+        return "marks"
+
 
 class ThaiSplitter:
     """PyThaiNLP's CRFCut sentence segmenter for Thai; other text as `MarksSplitter` has it."""
@@ -60,3 +64,7 @@ class ThaiSplitter:
             at = found + len(sentence)
             cuts.append(at)
         return _spans_from_cuts(text, cuts)
+
+    def fingerprint(self) -> str:
+        """Nothing is learnt: every one splits alike."""
+        return "thai"
