@@ -149,19 +149,7 @@ def open_array(path: Path) -> np.ndarray:
 
 def save_arrays(folder: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
     """Write arrays and a meta.json into a new folder, atomically (a partial folder renamed)."""
-    partial = folder.with_name(f".partial-{folder.name}-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    for name, array in arrays.items():
-        np.save(partial / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
-    meta = {**meta, "format": FORMAT, "arrays": sorted(arrays)}
-    (partial / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-    try:
-        partial.rename(folder)
-    except OSError:
-        shutil.rmtree(partial, ignore_errors=True)  # written by another build first
-        if not folder.is_dir():
-            raise
+    store.write_folder(folder, arrays, {**meta, "format": FORMAT})
 
 
 def load_arrays(folder: Path) -> tuple[dict, dict[str, np.ndarray]]:

@@ -153,28 +153,35 @@ def save(index: SentenceIndex, folder: Path, key: str) -> Path:
     """Write `index` as `folder/index-<key>` (atomically); `load_or_build` drops older ones."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"index-{key}"
-    partial = folder / f".partial-{key}-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
-    arrays = index.arrays()
-    for name, array in arrays.items():
-        np.save(partial / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
     meta = {
         "format": FORMAT,
         "key": key,
         "sentences": len(index),
         "articles": len(index.articles),
-        "arrays": sorted(arrays),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    write_folder(target, index.arrays(), meta)
+    return target
+
+
+def write_folder(target: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
+    """Write arrays (.npy) and `meta` with their names as meta.json: a partial folder renamed.
+
+    When another process has written `target` first, its folder is kept.
+    """
+    partial = target.with_name(f".partial-{target.name}-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    for name, array in arrays.items():
+        np.save(partial / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+    meta = {**meta, "arrays": sorted(arrays)}
     (partial / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     try:
         partial.rename(target)
     except OSError:
-        shutil.rmtree(partial, ignore_errors=True)  # another process saved it first
+        shutil.rmtree(partial, ignore_errors=True)
         if not target.is_dir():
             raise
-    return target
 
 
 def load(saved: Path, key: str, corpus: Corpus, params: SearchParams) -> SentenceIndex:
