@@ -282,6 +282,27 @@ def test_bot_cluster_says_when_there_is_no_cluster(capsys: pytest.CaptureFixture
     assert err.startswith("error: RAY_ADDRESS is not set: the index lives in the bot's process")
 
 
+@pytest.mark.parametrize("command", [["cluster"], ["index", "build", "--shards", "2"]])
+def test_without_ray_installed_a_cluster_command_says_so_in_one_line(
+    command: list[str],
+    news_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    import sys
+
+    from bot.cli import main
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
+    monkeypatch.setenv("RAY_ADDRESS", "auto")
+    assert main([*command, "--corpus", str(news_dir)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (
+        "error: Ray is not installed: a sharded index needs the cluster extra "
+        "(pip install 'briefing-bot[cluster]'; see README, Scale)"
+    )
+
+
 def test_bot_index_build_saves_the_index(news_dir: Path, capsys: pytest.CaptureFixture) -> None:
     from bot.cli import main
 

@@ -97,11 +97,11 @@ def report(settings: Settings, stop: bool = False) -> tuple[list[str], bool]:
 
     With `stop`, every shard actor is stopped instead (the bot starts them again).
     """
-    import ray
-
     from .actors import connect, shard_states, stop_all
 
-    connect(settings.ray_address)
+    connect(settings.ray_address)  # first: it says so when Ray is not installed
+    import ray
+
     if stop:
         stopped = stop_all()
         return [f"Stopped {stopped} shard(s); the bot starts them again when it next asks."], True

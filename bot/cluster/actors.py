@@ -39,7 +39,13 @@ def connect(address: str | None, cpus: int | None = None) -> None:
     Once a process; a process that already runs Ray (a test session) keeps its own. Ray's
     dashboard and its usage statistics are left off: nothing here reaches the network.
     """
-    import ray
+    try:
+        import ray
+    except ImportError:
+        raise ClusterError(
+            "Ray is not installed: a sharded index needs the cluster extra "
+            "(pip install 'briefing-bot[cluster]'; see README, Scale)"
+        ) from None
 
     if ray.is_initialized():
         return
