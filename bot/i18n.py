@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from .search.answer import LANGUAGE_VALUES, Notice
+from .search.answer import N_ as N_  # one marker of message ids, the core's
 from .search.languages import code_of
 from .search.languages.names import language_name
 
@@ -42,11 +43,6 @@ QUOTES = {
 }
 # Words joining the last two items of a list ("X and Y"), per language.
 AND = {"ar": " \u0648", "de": " und ", "es": " y ", "fr": " et ", "ru": " и ", "tr": " ve "}
-
-
-def N_(message: str) -> str:
-    """Mark a message for translation where it is defined; `Translator` translates it."""
-    return message
 
 
 def NP_(singular: str, plural: str) -> tuple[str, str]:

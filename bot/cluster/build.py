@@ -36,7 +36,7 @@ from ..search.languages.articles import (
 )
 from ..search.semantic import TEMPLATE, article_means, encode_sentences, sentence_keys
 from ..search.sentences import SentenceSplitter
-from ..search.store import save
+from ..search.store import save, write_array
 from . import layout, stats
 from .shard import built_shard
 
@@ -277,7 +277,7 @@ def add_vectors(
             "centroids": article_means(matrix, first),
         }
         for part, array in arrays.items():
-            _write(shard_folders[n] / f"{part}-{name}.npy", array)
+            write_array(shard_folders[n] / f"{part}-{name}.npy", array)
 
 
 def encode(
@@ -331,10 +331,3 @@ def _pool(folders: Sequence[Path], name: str, dimension: int) -> tuple[np.ndarra
                 keys.append(found)
                 vectors.append(matrix)
     return np.concatenate(keys), np.concatenate(vectors)
-
-
-def _write(path: Path, array: np.ndarray) -> None:
-    partial = path.with_name(f".partial-{path.name}")
-    with partial.open("wb") as handle:
-        np.save(handle, np.ascontiguousarray(array), allow_pickle=False)
-    partial.replace(path)

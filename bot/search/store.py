@@ -136,7 +136,7 @@ def with_vectors(
     if saved is not None:
         try:
             for part, array in vectors.arrays().items():
-                _write_atomically(saved / files[part], array)
+                write_array(saved / files[part], array)
         except OSError as exc:
             log.warning("Could not save the sentence vectors in %s (%s)", saved, exc)
     return index.with_semantic(Semantic(encoder, vectors))
@@ -222,7 +222,8 @@ def _open(path: Path) -> np.ndarray:
     return np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
 
 
-def _write_atomically(path: Path, array: np.ndarray) -> None:
+def write_array(path: Path, array: np.ndarray) -> None:
+    """Save one array as .npy, whole or not at all (a partial file renamed into place)."""
     partial = path.with_name(f".partial-{os.getpid()}-{path.name}")
     with partial.open("wb") as handle:
         np.save(handle, np.ascontiguousarray(array), allow_pickle=False)
