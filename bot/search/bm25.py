@@ -333,6 +333,14 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return best[np.lexsort((best, -scores[best]))]
 
 
+def top_k_within(scores: np.ndarray, inside: np.ndarray | None, k: int) -> np.ndarray:
+    """Positions of the `k` best scores (`top_k`) of those `inside` (bool each; None: all)."""
+    if inside is None:
+        return top_k(scores, k)
+    best = top_k(np.where(inside, scores, -np.inf), k)
+    return best[inside[best]]
+
+
 def rank_bm25_idf(df: np.ndarray, n_documents: int, params: Bm25Params) -> np.ndarray:
     """Idf per term as rank_bm25's BM25Okapi._calc_idf computes it, for arrays.
 

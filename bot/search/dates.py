@@ -55,7 +55,8 @@ def within_age(corpus: Corpus, days: int, now: dt.datetime | None = None) -> Cor
 
 def newest_first(articles: Sequence[Article]) -> list[Article]:
     """Articles by header date, newest first; undated ones after them, in their own order."""
-    dated = [(when, n, a) for n, a in enumerate(articles) if (when := published(a)) is not None]
-    dated.sort(key=lambda item: (-item[0].timestamp(), item[1]))
-    undated = [a for a in articles if published(a) is None]
-    return [a for _, _, a in dated] + undated
+    whens = [published(a) for a in articles]
+    dated = [(when, a) for when, a in zip(whens, articles, strict=True) if when is not None]
+    dated.sort(key=lambda item: -item[0].timestamp())  # stable: ties keep their order
+    undated = [a for when, a in zip(whens, articles, strict=True) if when is None]
+    return [a for _, a in dated] + undated

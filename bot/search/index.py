@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
 from functools import cached_property, lru_cache, partial
 
@@ -248,18 +249,26 @@ class SentenceIndex(Ranking):
         return clone
 
     def query(
-        self, question: str, language: str | None = None, asked_in: str | None = None
+        self,
+        question: str,
+        language: str | None = None,
+        asked_in: str | None = None,
+        vector: np.ndarray | None = None,
     ) -> Query:
         """Analyse a question once, in its language, its vector included when semantic.
 
         The language is detected (`languages.detect.question_language`) unless given. A
         question with no letters is read in the briefing's first language. `asked_in`: the
-        language it is written in, when it is read in another (`_elsewhere`).
+        language it is written in, when it is read in another (`_elsewhere`). `vector`: the
+        question's, when already made (the model is not run again).
         """
         language = language or question_language(question, self.languages) or self.languages[0]
         encoder = self._encoder()
         if self.semantic_languages is not None and language not in self.semantic_languages:
             encoder = None
+        if encoder is not None and vector is not None:
+            parsed = Query.parse(question, None, language=language, asked_in=asked_in)
+            return dataclasses.replace(parsed, vector=vector if question.strip() else None)
         encode = encoder.encode if encoder is not None else None
         return Query.parse(question, encode, language=language, asked_in=asked_in)
 

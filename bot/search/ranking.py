@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bm25 import top_k
+from .bm25 import top_k, top_k_within
 from .fusion import covered, evidence, fuse
 from .hits import Hit, Search
 from .keys import borrowed_key
@@ -71,10 +71,11 @@ class Ranking:
         language's articles; the hits are merged by the share of the question's weight they
         hold (comparable across languages, unlike BM25 scores), then by score.
         """
-        searches = [
-            self.search(self.query(query.question, code, query.asked_in), k)
-            for code in self.languages
-        ]
+        searches, vector = [], query.vector
+        for code in self.languages:  # the question's vector made once, if at all
+            asked = self.query(query.question, code, query.asked_in, vector)
+            vector = asked.vector if asked.vector is not None else vector
+            searches.append(self.search(asked, k))
         hits = [hit for found in searches for hit in found.hits]
         if len(searches) > 1:
             hits.sort(key=lambda hit: (-hit.coverage, -hit.bm25))
@@ -134,11 +135,8 @@ class Ranking:
         articles = np.unique(self._article_of[by_bm25]) if len(by_bm25) else None
         among = self._of_language(query.language)  # sentences of the question's language
         compared, similarities = vectors.compare(query.vector, articles, among)
-        ranking = similarities
-        if among is not None:
-            ranking = np.where(vectors.within(among, compared), similarities, -np.inf)
-        closest = top_k(ranking, FUSION_DEPTH)
-        closest = closest[np.isfinite(ranking[closest])]
+        inside = None if among is None else vectors.within(among, compared)
+        closest = top_k_within(similarities, inside, FUSION_DEPTH)
         by_meaning = closest if compared is None else compared[closest]
         ids = np.union1d(by_bm25, by_meaning).astype(np.int64)
         # Every candidate was compared: the lexical ones' articles are among those compared.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bm25 import concatenated_ranges, top_k
+from .bm25 import concatenated_ranges, top_k, top_k_within
 from .embed import Encoder, text_keys
 
 ALONE_WEIGHT = 0.3
@@ -243,17 +243,14 @@ class Vectors:
         language); None: every article.
         """
         ids, sims = self.compare(question, articles, among)
-        if among is not None:
-            sims = np.where(self.within(among, ids), sims, -np.inf).astype(np.float32)
-        best = top_k(sims, k)
-        if among is not None:
-            best = best[np.isfinite(sims[best])]
+        best = top_k_within(sims, None if among is None else self.within(among, ids), k)
         return (best if ids is None else ids[best]), sims[best]
 
     def within(self, among: np.ndarray, ids: np.ndarray | None) -> np.ndarray:
         """Whether each sentence (`ids`, or every sentence for None) is in one of `among`."""
-        inside = np.repeat(among, self._ends - self._first)
-        return inside if ids is None else inside[ids]
+        if ids is None:
+            return np.repeat(among, self._ends - self._first)
+        return among[np.searchsorted(self._first, ids, side="right") - 1]  # their articles
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ class SentenceSplitter:
             lang_vars = type("LanguageVars", (PunktLanguageVars,), {"sent_end_chars": ends})()
             marks = re.escape("".join(ends))
             possible_break = re.compile(rf"[{marks}](?:[)\";}}\]*:@'({{\[!?]|\s+\S)")
-        trainer = PunktTrainer(lang_vars=lang_vars) if lang_vars else PunktTrainer()
+        trainer = PunktTrainer(lang_vars=lang_vars)  # None: Punkt's own
         sample, size = [], 0
         for text in texts:
             if size >= max_chars:
@@ -84,8 +84,6 @@ class SentenceSplitter:
         params = trainer.get_params()
         params.abbrev_types.update(abbreviations)
         params.collocations.update(collocations)
-        if lang_vars is None:
-            return cls(PunktSentenceTokenizer(params))
         return cls(PunktSentenceTokenizer(params, lang_vars=lang_vars), possible_break)
 
     def fingerprint(self) -> str:

@@ -13,6 +13,7 @@ from telegram import BotCommand
 
 from ..i18n import ENGLISH, N_, NP_, Translator
 from ..render import article_label
+from ..search.answer import NO_MORE as NO_MORE  # the core says it too
 from ..search.corpus import Article
 
 MAX_TITLES = 5
@@ -46,7 +47,6 @@ OLD_EDITION = N_("The briefing has changed since this answer. Please ask your qu
 FORGOTTEN = N_("I no longer have this question at hand. Please ask it again.")
 # A sharded index none of whose shards replied (see `briefing.Briefing.answer`).
 UNAVAILABLE = N_("Sorry, the briefing cannot be searched right now. Please try again in a minute.")
-NO_MORE = N_("There are no more passages for this question.")
 TOO_OLD = N_("This message is too old to change. Please ask your question again.")
 FAILED = N_("Sorry, that did not work. Please try again.")
 SORRY = N_("Sorry, something went wrong while answering. Please try again.")

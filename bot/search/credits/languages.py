@@ -163,11 +163,6 @@ QUOTES: dict[str, tuple[str, str]] = {
 DEFAULT_QUOTES = ("\u00ab\u201c\u201e\u2039", "\u00bb\u201d\u203a")
 
 
-def knows(code: str) -> bool:
-    """Whether this module reads the attributions of a language."""
-    return code in FORMS or code in QUOTES
-
-
 def attribute(body: str, sentences: Sequence[tuple[int, int, int]], code: str) -> list[str | None]:
     """Whom the article credits for each sentence (paragraph, start, end); None: nobody."""
     forms = FORMS.get(code, Forms())

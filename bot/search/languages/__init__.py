@@ -15,7 +15,6 @@ from functools import cache
 
 from ..sentences import SentenceSplitter, leans_on_previous
 from ..text import (
-    ABBREVIATIONS,
     NUMBER_KEY,
     WHEN_KEY,
     Analysis,
@@ -118,9 +117,4 @@ def splitter(code: str, texts: Iterable[str]) -> SentenceSplitter | MarksSplitte
     )
 
 
-def known(code: str) -> bool:
-    """Whether the analysis has an entry of its own for this language (stemmer, words…)."""
-    return code == ENGLISH or code in LANGUAGES
-
-
-__all__ = ["ABBREVIATIONS", "ENGLISH", "Analyser", "English", "analyser", "code_of", "splitter"]
+__all__ = ["ENGLISH", "Analyser", "English", "analyser", "code_of", "splitter"]

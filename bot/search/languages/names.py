@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cache
 
 
@@ -18,8 +17,3 @@ def language_name(code: str, reader: str = "en") -> str:
     if not name and reader != "en":
         return language_name(code, "en")
     return name or code
-
-
-def language_names(codes: Sequence[str], reader: str = "en", join: str = ", ") -> str:
-    """Several languages by name, joined."""
-    return join.join(language_name(code, reader) for code in codes)
