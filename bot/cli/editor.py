@@ -12,7 +12,7 @@ from dataclasses import replace
 from .. import models
 from ..config import Settings
 from ..errors import BotError
-from .reader import open_index
+from .reader import open_index, say_warnings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -51,8 +51,7 @@ def index_command(args: argparse.Namespace, settings: Settings) -> int:
         if settings.index_cache is None:
             raise BotError("INDEX_CACHE_DIR is off: an index built now would not be kept")
         index = build_index(replace(settings, ray_address=None))
-        for warning in index.corpus.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+        say_warnings(index.corpus.warnings)
         where = settings.corpus_dir / settings.index_cache
         print(
             f"{len(index.articles):,} articles, {len(index):,} sentences indexed in "
@@ -64,8 +63,7 @@ def index_command(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.ray_address:
         print("note: RAY_ADDRESS is not set: the shards are built on a local Ray (this machine)")
     corpus = load_articles(settings)
-    for warning in corpus.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    say_warnings(corpus.warnings)
     manifest = cluster.build_sharded(
         settings, corpus, models.choice(settings).for_sentences, args.shards, say=print
     )
@@ -98,8 +96,9 @@ def cluster_command(args: argparse.Namespace, settings: Settings) -> int:
 def add_command(args: argparse.Namespace, settings: Settings) -> int:
     """Add web pages (URLs) or saved HTML files to the corpus folder as articles."""
     from ..ingest.add import add_sources
+    from ..ingest.fetch import Limits
 
-    outcomes = add_sources(settings.corpus_dir, args.sources, _limits(settings))
+    outcomes = add_sources(settings.corpus_dir, args.sources, Limits.of(settings))
     for outcome in outcomes:
         if outcome.error:
             print(f"error: {outcome.line()}", file=sys.stderr)
@@ -117,10 +116,11 @@ def add_command(args: argparse.Namespace, settings: Settings) -> int:
 def feeds_command(args: argparse.Namespace, settings: Settings) -> int:
     """List the feeds, or add or remove one."""
     from ..ingest import feeds
+    from ..ingest.fetch import Limits
 
     folder = settings.corpus_dir
     if args.action == "add":
-        print(feeds.add_feed(folder, args.url, _limits(settings)))
+        print(feeds.add_feed(folder, args.url, Limits.of(settings)))
         return 0
     if args.action == "remove":
         print(feeds.remove_feed(folder, args.feed))
@@ -139,12 +139,13 @@ def feeds_command(args: argparse.Namespace, settings: Settings) -> int:
 def refresh_command(args: argparse.Namespace, settings: Settings) -> int:
     """Read every listed feed once and add its new articles."""
     from ..ingest import feeds
+    from ..ingest.fetch import Limits
 
     if not feeds.read_list(settings.corpus_dir):
         path = settings.corpus_dir / feeds.FEED_LIST
         print(f"No feeds in {path}; add one with: bot feeds add URL")
         return 0
-    report = feeds.refresh(settings.corpus_dir, _limits(settings))
+    report = feeds.refresh(settings.corpus_dir, Limits.of(settings))
     for line in report.lines():
         print(line)
     return 1 if any(feed.error for feed in report.feeds) else 0
@@ -176,9 +177,3 @@ def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         log_file.close()
     return 0
-
-
-def _limits(settings: Settings):
-    from ..ingest.fetch import Limits
-
-    return Limits(settings.fetch_timeout, settings.max_page_bytes)

@@ -9,7 +9,7 @@ import logging
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
@@ -142,8 +142,7 @@ def corpus_command(args: argparse.Namespace, settings: Settings) -> int:
 
     index = build_index(replace(settings, semantic="off"))  # no question is asked
     corpus = index.corpus
-    for warning in corpus.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    say_warnings(corpus.warnings)
     out = sys.stdout
     if args.sentences:
         article = index.article(args.sentences)
@@ -201,12 +200,17 @@ def open_index(settings: Settings) -> SentenceIndex:
     from ..reload import build_index
 
     index = build_index(settings)
-    for warning in index.corpus.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    say_warnings(index.corpus.warnings)
     note = models.choice(settings).note
     if note:
         print(f"note: {note}", file=sys.stderr)
     return index
+
+
+def say_warnings(warnings: Iterable[str]) -> None:
+    """Say each of the corpus's warnings on stderr, one a line."""
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _lines(stream: TextIO) -> Iterator[str]:

@@ -73,7 +73,7 @@ def open_index(settings: Settings, corpus: Corpus, model: Model | None = None) -
     folder = shard_folder(settings)
     manifest = layout.Manifest.read(folder) if folder.is_dir() else None
     encoder = None
-    if manifest is not None and manifest.matches(corpus, settings.search, manifest.model):
+    if manifest is not None and manifest.matches(corpus, settings.search):
         encoder = model(manifest.sentences) if model is not None else None
         if manifest.model != (encoder.identity if encoder is not None else None):
             manifest = None

@@ -34,15 +34,14 @@ from ..search.languages.articles import (
     numbered,
     trained_splitters,
 )
-from ..search.semantic import TEMPLATE, article_means, encode_sentences, sentence_keys
+from ..search.semantic import article_means, encode_sentences, sentence_keys
 from ..search.sentences import SentenceSplitter
-from ..search.store import save, write_array
+from ..search.store import open_array, save, vector_files, write_array
 from . import layout, stats
 from .shard import built_shard
 
 # Sentences encoded by one task (fewer than `semantic.PARALLEL_MIN_TEXTS`: no pool inside).
 ENCODE_TASK = 4096
-VECTOR_PARTS = ("vectors", "vector_keys", "centroids")
 
 
 class Runner(Protocol):
@@ -244,14 +243,14 @@ def add_vectors(
 
     Vectors saved with any shard or index in `reuse` are taken for unchanged sentences.
     """
-    name = f"t{TEMPLATE}-{encoder.identity}"
+    files = vector_files(encoder.identity)
     shard_folders = [folder / f"{layout.SHARD_PREFIX}{key}" for key in keys]
-    todo = [n for n, f in enumerate(shard_folders) if not (f / f"vectors-{name}.npy").is_file()]
+    todo = [n for n, f in enumerate(shard_folders) if not (f / files["vectors"]).is_file()]
     if not todo:
         return
     texts = {n: _titles_and_texts(parts[n], shard_folders[n]) for n in todo}
     wanted = {n: sentence_keys(*texts[n]) for n in todo}
-    pool_keys, pool_vectors = _pool(reuse, name, encoder.dimension)
+    pool_keys, pool_vectors = _pool(reuse, files, encoder.dimension)
     missing_keys, missing_titles, missing_texts = [], [], []
     seen = set(pool_keys.tolist())
     for n in todo:
@@ -270,14 +269,14 @@ def add_vectors(
     for n in todo:
         at = order[np.searchsorted(pool_keys[order], wanted[n])]
         matrix = np.ascontiguousarray(pool_vectors[at])
-        first = layout.open_array(shard_folders[n] / "first_of_article.npy")
+        first = open_array(shard_folders[n] / "first_of_article.npy")
         arrays = {
             "vectors": matrix,
             "vector_keys": wanted[n],
             "centroids": article_means(matrix, first),
         }
         for part, array in arrays.items():
-            write_array(shard_folders[n] / f"{part}-{name}.npy", array)
+            write_array(shard_folders[n] / files[part], array)
 
 
 def encode(
@@ -308,23 +307,28 @@ def encode_task(spec: tuple[str, str | None], titles: list[str], texts: list[str
 
 def _titles_and_texts(part: Corpus, shard: Path) -> tuple[list[str], list[str]]:
     """The title and text of every sentence of a shard, in its order."""
-    article_of = layout.open_array(shard / "article_of.npy").tolist()
-    starts = layout.open_array(shard / "start.npy").tolist()
-    ends = layout.open_array(shard / "end.npy").tolist()
+    article_of = open_array(shard / "article_of.npy").tolist()
+    starts = open_array(shard / "start.npy").tolist()
+    ends = open_array(shard / "end.npy").tolist()
     articles = part.articles
     titles = [articles[a].title for a in article_of]
     texts = [articles[a].body[s:e] for a, s, e in zip(article_of, starts, ends, strict=True)]
     return titles, texts
 
 
-def _pool(folders: Sequence[Path], name: str, dimension: int) -> tuple[np.ndarray, np.ndarray]:
-    """Keys and vectors saved with the indexes in these folders (each `index-*` inside)."""
+def _pool(
+    folders: Sequence[Path], files: dict[str, str], dimension: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Keys and vectors saved with the indexes in these folders (each `index-*` inside).
+
+    `files`: the vectors' file names by part (`store.vector_files`).
+    """
     keys, vectors = [np.zeros(0, dtype=np.int64)], [np.zeros((0, dimension), dtype=np.float16)]
     for folder in folders:
         for saved in sorted(folder.glob(f"{layout.SHARD_PREFIX}*")) if folder.is_dir() else []:
             try:
-                found = layout.open_array(saved / f"vector_keys-{name}.npy")
-                matrix = layout.open_array(saved / f"vectors-{name}.npy")
+                found = open_array(saved / files["vector_keys"])
+                matrix = open_array(saved / files["vectors"])
             except (OSError, ValueError):
                 continue
             if matrix.shape[1:] == (dimension,) and len(found) == len(matrix):

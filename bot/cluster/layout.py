@@ -95,13 +95,9 @@ class Manifest:
     def stats_name(self) -> str:
         return f"{STATS_PREFIX}{self.generation}"
 
-    def matches(self, corpus: Corpus, params: SearchParams, model: str | None) -> bool:
-        """Whether this generation was built from this corpus, these settings and this model."""
-        return (
-            self.corpus == corpus.fingerprint
-            and self.settings == settings_key(params)
-            and self.model == model
-        )
+    def matches(self, corpus: Corpus, params: SearchParams) -> bool:
+        """Whether this generation was built from this corpus and these settings."""
+        return self.corpus == corpus.fingerprint and self.settings == settings_key(params)
 
     def write(self, folder: Path) -> None:
         """Replace `folder/manifest.json` with this one, atomically."""
@@ -142,11 +138,6 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
 
 
-def open_array(path: Path) -> np.ndarray:
-    """A saved array, memory-mapped read-only, as a plain ndarray view (as `store` opens them)."""
-    return np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
-
-
 def save_arrays(folder: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
     """Write arrays and a meta.json into a new folder, atomically (a partial folder renamed)."""
     store.write_folder(folder, arrays, {**meta, "format": FORMAT})
@@ -155,7 +146,7 @@ def save_arrays(folder: Path, arrays: dict[str, np.ndarray], meta: dict) -> None
 def load_arrays(folder: Path) -> tuple[dict, dict[str, np.ndarray]]:
     """The meta.json and the memory-mapped arrays of a folder written by `save_arrays`/`store`."""
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    return meta, {name: open_array(folder / f"{name}.npy") for name in meta["arrays"]}
+    return meta, {name: store.open_array(folder / f"{name}.npy") for name in meta["arrays"]}
 
 
 def remove_unused(folder: Path, keep: set[str]) -> None:

@@ -12,20 +12,22 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from ..config import SearchParams
 from ..search import semantic
-from ..search.bm25 import Bm25, concatenated_ranges, top_k
+from ..search.bm25 import Bm25, concatenated_ranges, top_k, top_k_within
 from ..search.build import Built
 from ..search.corpus import Article, Corpus
 from ..search.index import SentenceIndex
 from ..search.languages import ENGLISH
 from ..search.query import Query
 from ..search.ranking import MIN_NAMES_FOR_COORDINATION, Lexical
-from ..search.semantic import TEMPLATE, Vectors, dot
+from ..search.semantic import Vectors, dot
+from ..search.store import load_vectors
 from . import layout, stats
 
 # Questions whose lexical work a shard keeps for the second step of a routed search.
@@ -189,14 +191,14 @@ class ShardIndex(SentenceIndex):
             compared, sims = self.vectors.compare(question)
             if compared is not None:  # a shard of a small index is small too
                 raise RuntimeError("the shard's vectors are routed, the index's are not")
-            closest = _best_within(
+            closest = top_k_within(
                 sims, None if among is None else self.vectors.within(among, None), ask.depth
             )
             ids = np.union1d(best, closest).astype(np.int64)
             return Reply(self._rows(ask, lexical, bm25, ids, sims[ids]), lexical.covered)
         self._remember(ask.token, lexical, bm25)
         near = dot(self.vectors.centroids, question)
-        articles = _best_within(near, among, semantic.ROUTED_ARTICLES)
+        articles = top_k_within(near, among, semantic.ROUTED_ARTICLES)
         rows = self._rows(ask, lexical, bm25, np.sort(best))
         return Reply(rows, lexical.covered, self.positions[articles], near[articles])
 
@@ -205,15 +207,14 @@ class ShardIndex(SentenceIndex):
         ask = request.ask
         lexical, bm25 = self._recall(ask)
         articles = np.searchsorted(self.positions, request.articles)
-        first = self.first_of_article
-        ends = np.append(first[1:], len(self)).astype(np.int64)
+        first, ends = self.first_of_article, self._article_ends
         compared = concatenated_ranges(first[articles], ends[articles] - first[articles])
         sims = self.vectors.similarity(ask.query.vector, compared) if len(compared) else None
         if sims is None:
             sims = np.zeros(0, dtype=np.float32)
         among = self._of_language(ask.query.language)
         inside = None if among is None else self.vectors.within(among, compared)
-        chosen = compared[_best_within(sims, inside, ask.depth)]
+        chosen = compared[top_k_within(sims, inside, ask.depth)]
         ids = np.union1d(chosen, self.local_ids(request.ids)).astype(np.int64)
         at = np.searchsorted(compared, ids)
         return self._rows(ask, lexical, bm25, ids, sims[at])
@@ -267,8 +268,12 @@ class ShardIndex(SentenceIndex):
 
     def global_ids(self, ids: np.ndarray) -> np.ndarray:
         """The whole index's ids of sentences of this shard."""
-        articles = self._article_of[ids]
-        return self.firsts[articles] + (ids - self.first_of_article[articles])
+        return stats.global_ids(self._article_of, self.first_of_article, self.firsts, ids)
+
+    @cached_property
+    def _article_ends(self) -> np.ndarray:
+        """The id after each of its articles' last sentence."""
+        return np.append(self.first_of_article[1:], len(self)).astype(np.int64)
 
     def local_ids(self, ids: np.ndarray) -> np.ndarray:
         """This shard's ids of sentences the whole index names `ids` (all of them here)."""
@@ -299,14 +304,6 @@ class ShardIndex(SentenceIndex):
             if model is not None and model.lengths is not None:
                 arrays[f"{name}.lengths"] = model.lengths
         return arrays
-
-
-def _best_within(scores: np.ndarray, inside: np.ndarray | None, k: int) -> np.ndarray:
-    """Positions of the `k` best scores (`top_k`) of those `inside` (bool each; None: all)."""
-    if inside is None:
-        return top_k(scores, k)
-    best = top_k(np.where(inside, scores, -np.inf), k)
-    return best[inside[best]]
 
 
 def _holds(postings: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -363,14 +360,7 @@ def open_shard(
     stems = stats.stem_model(corpus_stats, params)
     vectors = None
     if model is not None:
-        name = f"t{TEMPLATE}-{model}"
-        parts = {
-            p: layout.open_array(folder / f"{p}-{name}.npy")
-            for p in ("vectors", "vector_keys", "centroids")
-        }
-        vectors = Vectors(
-            parts["vectors"], parts["vector_keys"], parts["centroids"], arrays["first_of_article"]
-        )
+        vectors = load_vectors(folder, model, arrays["first_of_article"])
     sentences = corpus_stats["sentences.documents"].tolist()
     return ShardIndex(
         Corpus(stubs),

@@ -141,10 +141,14 @@ def corpus_idf(
     vocabulary at once, each language's terms with its number of documents (`documents`): the
     arrays one index makes, so the same bits, epsilon floors included.
     """
-    terms, frequencies = _summed(list(keys), list(df))
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    terms, first, inverse = np.unique(np.concatenate(keys), return_index=True, return_inverse=True)
     if not len(terms):
         return terms, np.zeros(0)
-    _, first = np.unique(np.concatenate(keys), return_index=True)
+    # As `_summed` sums them.
+    frequencies = np.zeros(len(terms), dtype=np.int64)
+    np.add.at(frequencies, inverse.reshape(-1), np.concatenate(df).astype(np.int64))
     term_languages = np.concatenate(languages)[first]
     return terms, grouped_idf(frequencies, term_languages, documents, bm25_params(params))
 
@@ -213,11 +217,20 @@ def _places(shards: Sequence[ShardTables], n_articles: int) -> dict[str, np.ndar
 
 
 def global_ids(
-    article_of: np.ndarray, first_of_article: np.ndarray, firsts: np.ndarray
+    article_of: np.ndarray,
+    first_of_article: np.ndarray,
+    firsts: np.ndarray,
+    ids: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The corpus ids of a shard's sentences: its articles' first ids there, plus the offset."""
-    ids = np.arange(len(article_of), dtype=np.int64)
-    return firsts[article_of] + (ids - first_of_article[article_of])
+    """The corpus ids of a shard's sentences `ids` (None: all of them, in order).
+
+    Their articles' first ids in the corpus, plus their offsets in their articles.
+    """
+    if ids is None:
+        ids, articles = np.arange(len(article_of), dtype=np.int64), article_of
+    else:
+        articles = article_of[ids]
+    return firsts[articles] + (ids - first_of_article[articles])
 
 
 def restate(

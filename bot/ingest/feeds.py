@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -117,7 +117,6 @@ class FeedInfo:
     checked: str | None = None
     status: str | None = None
     articles: int = 0
-    state: dict = field(default_factory=dict, repr=False)
 
 
 def read_list(folder: Path) -> list[str]:
@@ -127,7 +126,7 @@ def read_list(folder: Path) -> list[str]:
         return []
     urls = []
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        url = line.split("#", 1)[0].strip() if not line.lstrip().startswith("#") else ""
+        url = line.split("#", 1)[0].strip()
         if url and url not in urls:
             urls.append(url)
     return urls
@@ -137,16 +136,13 @@ def list_feeds(folder: Path) -> list[FeedInfo]:
     """Every listed feed with its last check and how many of its articles are in the corpus."""
     state = _read_state(folder)
     catalogue = Catalogue.scan(folder)
-    return [
-        FeedInfo(
-            url,
-            state.get(url, {}).get("checked"),
-            state.get(url, {}).get("status"),
-            catalogue.count_from(url),
-            state.get(url, {}),
+    listed = []
+    for url in read_list(folder):
+        seen = state.get(url, {})
+        listed.append(
+            FeedInfo(url, seen.get("checked"), seen.get("status"), catalogue.count_from(url))
         )
-        for url in read_list(folder)
-    ]
+    return listed
 
 
 def add_feed(folder: Path, url: str, limits: Limits | None = None) -> str:

@@ -17,14 +17,13 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from .. import __version__
+from ..config import DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_PAGE_BYTES, Settings
 from ..errors import IngestError
 
 USER_AGENT = f"BriefingBot/{__version__} (news briefing bot; fetches what its editor adds)"
 MAX_REDIRECTS = 5
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 REDIRECTS = (301, 302, 303, 307, 308)
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_MAX_BYTES = 10_000_000
 _HTML_START = re.compile(
     rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)", re.I | re.S
 )
@@ -34,8 +33,13 @@ _HTML_START = re.compile(
 class Limits:
     """How long a fetch may take in all, and how many bytes it may read."""
 
-    timeout: float = DEFAULT_TIMEOUT
-    max_bytes: int = DEFAULT_MAX_BYTES
+    timeout: float = DEFAULT_FETCH_TIMEOUT
+    max_bytes: int = DEFAULT_MAX_PAGE_BYTES
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        """The limits the settings give (FETCH_TIMEOUT_SECONDS, MAX_PAGE_BYTES)."""
+        return cls(settings.fetch_timeout, settings.max_page_bytes)
 
 
 @dataclass(frozen=True)

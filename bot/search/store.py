@@ -102,26 +102,21 @@ def with_vectors(
 
     Vectors of the other saved indexes in `folder` are reused for unchanged sentences.
     """
-    name = f"t{TEMPLATE}-{encoder.identity}"
-    files = {part: f"{part}-{name}.npy" for part in ("vectors", "vector_keys", "centroids")}
+    files = vector_files(encoder.identity)
     if saved is not None and all((saved / f).is_file() for f in files.values()):
         try:
-            arrays = {p: _open(saved / f) for p, f in files.items()}
-            if len(arrays["vectors"]) != len(index) or len(arrays["vector_keys"]) != len(index):
+            vectors = load_vectors(saved, encoder.identity, index.first_of_article)
+            if len(vectors.matrix) != len(index) or len(vectors.keys) != len(index):
                 raise ValueError("vectors do not match the sentences")
-            vectors = Vectors(
-                arrays["vectors"],
-                arrays["vector_keys"],
-                arrays["centroids"],
-                index.first_of_article,
-            )
             return index.with_semantic(Semantic(encoder, vectors))
         except (OSError, ValueError) as exc:
             log.warning("Saved vectors in %s are unusable (%s); making them again", saved, exc)
     reuse = []
     for old in sorted(folder.glob("index-*")) if folder is not None and folder.is_dir() else []:
         try:
-            reuse.append((_open(old / files["vector_keys"]), _open(old / files["vectors"])))
+            reuse.append(
+                (open_array(old / files["vector_keys"]), open_array(old / files["vectors"]))
+            )
         except (OSError, ValueError):
             continue
     vectors, encoded = build_vectors(
@@ -140,6 +135,18 @@ def with_vectors(
         except OSError as exc:
             log.warning("Could not save the sentence vectors in %s (%s)", saved, exc)
     return index.with_semantic(Semantic(encoder, vectors))
+
+
+def vector_files(identity: str) -> dict[str, str]:
+    """The file names of the sentence vectors of the model `identity`, by part."""
+    name = f"t{TEMPLATE}-{identity}"
+    return {part: f"{part}-{name}.npy" for part in ("vectors", "vector_keys", "centroids")}
+
+
+def load_vectors(folder: Path, identity: str, first_of_article: np.ndarray) -> Vectors:
+    """The sentence vectors of the model `identity` saved in `folder` (memory-mapped)."""
+    arrays = {p: open_array(folder / f) for p, f in vector_files(identity).items()}
+    return Vectors(arrays["vectors"], arrays["vector_keys"], arrays["centroids"], first_of_article)
 
 
 def cache_key(corpus: Corpus, params: SearchParams) -> str:
@@ -189,7 +196,7 @@ def load(saved: Path, key: str, corpus: Corpus, params: SearchParams) -> Sentenc
     meta = json.loads((saved / "meta.json").read_text(encoding="utf-8"))
     if meta.get("format") != FORMAT or meta.get("key") != key:
         raise ValueError("written for another corpus, setting or version")
-    arrays = {name: _open(saved / f"{name}.npy") for name in meta["arrays"]}
+    arrays = {name: open_array(saved / f"{name}.npy") for name in meta["arrays"]}
     _check(arrays, meta, corpus)
     return SentenceIndex.from_arrays(corpus, params, arrays)
 
@@ -214,7 +221,7 @@ def _check(arrays: dict[str, np.ndarray], meta: dict, corpus: Corpus) -> None:
         raise ValueError("sentence lengths do not match")
 
 
-def _open(path: Path) -> np.ndarray:
+def open_array(path: Path) -> np.ndarray:
     """A saved array, memory-mapped read-only, as a plain ndarray view.
 
     Indexing a np.memmap costs a Python call; its plain view does not.

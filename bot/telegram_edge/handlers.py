@@ -107,12 +107,9 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Rebuild the index from the corpus folder (admins only) and report how it went."""
     briefing = _briefing(context)
-    message, user = update.effective_message, update.effective_user
-    if not access.is_admin(briefing.settings, user):
-        log.info("/reload refused for user %s: not in ADMIN_USER_IDS", user.id if user else "?")
-        if message.chat.type == ChatType.PRIVATE:  # in groups, silence
-            await message.reply_text(texts.note_html(access.ADMIN_ONLY, reader(update)))
+    if not await _admin(update, briefing, "/reload"):
         return
+    message, user = update.effective_message, update.effective_user
     async with _typing(message):
         report = await briefing.reloader.reload(f"/reload from user {user.id}")
     await message.reply_text(_plain_within_limit(report.text()), parse_mode=None)
@@ -378,11 +375,25 @@ async def _typing(message: Message) -> AsyncIterator[None]:
             await task
 
 
-async def _send_typing(message: Message) -> None:
+async def _send_typing(message: Message, logger: logging.Logger = log) -> None:
     try:
         await message.reply_chat_action(ChatAction.TYPING)
     except TelegramError as exc:
-        log.debug("typing indicator not shown: %s", exc)
+        logger.debug("typing indicator not shown: %s", exc)
+
+
+async def _admin(
+    update: Update, briefing: Briefing, command: str, logger: logging.Logger = log
+) -> bool:
+    """Whether the sender is an admin; others are told so in private, ignored in groups."""
+    user = update.effective_user
+    if access.is_admin(briefing.settings, user):
+        return True
+    logger.info("%s refused for user %s: not in ADMIN_USER_IDS", command, user.id if user else "?")
+    message = update.effective_message
+    if message.chat.type == ChatType.PRIVATE:
+        await message.reply_text(texts.note_html(access.ADMIN_ONLY, reader(update)))
+    return False
 
 
 async def _ignore_unmodified(edit: Awaitable[object]) -> None:

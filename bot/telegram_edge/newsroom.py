@@ -8,8 +8,7 @@ import logging
 import time
 
 from telegram import Update
-from telegram.constants import ChatAction, ChatType, MessageLimit
-from telegram.error import TelegramError
+from telegram.constants import MessageLimit
 from telegram.ext import ContextTypes
 
 from ..ingest.add import add_sources
@@ -17,9 +16,8 @@ from ..ingest.feeds import read_list, refresh
 from ..ingest.fetch import Limits
 from ..reload import Reloader, ReloadReport
 from ..search.dates import newest_first
-from . import access, texts
-from .briefing import Briefing
-from .handlers import _plain_within_limit, reader
+from . import texts
+from .handlers import _admin, _briefing, _plain_within_limit, _send_typing, reader
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +40,16 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Add the pages at the given URLs to the briefing (admins only), then reload it."""
     briefing = _briefing(context)
-    if not await _admin(update, briefing, "/add"):
+    if not await _admin(update, briefing, "/add", log):
         return
     message, user = update.effective_message, update.effective_user
     urls = context.args or []
     if not urls:
         await message.reply_text(texts.add_usage_html(reader(update)))
         return
-    await _typing(update)
+    await _send_typing(message, log)
     settings = briefing.settings
-    limits = Limits(settings.fetch_timeout, settings.max_page_bytes)
+    limits = Limits.of(settings)
     outcomes = await asyncio.to_thread(add_sources, settings.corpus_dir, urls, limits, files=False)
     lines = [o.line() for o in outcomes]
     if any(o.changed for o in outcomes):
@@ -63,7 +61,7 @@ async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def gaps_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the most asked questions the briefing could not answer (admins only)."""
     briefing = _briefing(context)
-    if not await _admin(update, briefing, "/gaps"):
+    if not await _admin(update, briefing, "/gaps", log):
         return
     message = update.effective_message
     if briefing.gaps is None:
@@ -94,7 +92,7 @@ async def refresh_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     settings = briefing.settings
     changed = False
     if read_list(settings.corpus_dir):
-        limits = Limits(settings.fetch_timeout, settings.max_page_bytes)
+        limits = Limits.of(settings)
         report = await asyncio.to_thread(refresh, settings.corpus_dir, limits)
         for feed in report.feeds:
             log.log(logging.WARNING if feed.error else logging.INFO, "Feed %s", feed.line())
@@ -111,26 +109,3 @@ async def reload_after_change(reloader: Reloader, trigger: str) -> ReloadReport:
     while reloader.running:
         await asyncio.sleep(0.2)
     return await reloader.reload(trigger)
-
-
-async def _admin(update: Update, briefing: Briefing, command: str) -> bool:
-    """Whether the sender is an admin; others are told so in private, ignored in groups."""
-    user = update.effective_user
-    if access.is_admin(briefing.settings, user):
-        return True
-    log.info("%s refused for user %s: not in ADMIN_USER_IDS", command, user.id if user else "?")
-    message = update.effective_message
-    if message.chat.type == ChatType.PRIVATE:
-        await message.reply_text(texts.note_html(access.ADMIN_ONLY, reader(update)))
-    return False
-
-
-async def _typing(update: Update) -> None:
-    try:
-        await update.effective_message.reply_chat_action(ChatAction.TYPING)
-    except TelegramError as exc:
-        log.debug("typing indicator not shown: %s", exc)
-
-
-def _briefing(context: ContextTypes.DEFAULT_TYPE) -> Briefing:
-    return context.bot_data["briefing"]
