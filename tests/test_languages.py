@@ -368,12 +368,3 @@ def test_a_plainly_english_question_needs_no_language_model(question: str, engli
     assert plainly_english_question(question) is english
     if english:
         assert question_language(question, ("en", "ru")) == "en"
-
-
-def test_a_name_after_lower_case_words_of_another_script_is_a_name_run() -> None:
-    """Lower-case Cyrillic opens no name: the run is "Алеппо" alone, not the whole question."""
-    from bot.search.query import Query
-
-    query = Query.parse("что случилось в Алеппо?", language="ru")
-    assert query.name_runs == (frozenset(analyser("ru").analyse("Алеппо").stem_keys),)
-    assert [word for word, _ in query.capitalised] == ["Алеппо"]

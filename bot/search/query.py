@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-import regex
 
 from .languages import ENGLISH, analyser
 
 # Only this much of a question is read; a question is a sentence or two, not an essay.
 MAX_QUESTION_CHARS = 1000
 # A name as written: capitalised words, possibly joined by particles ("Bank of England").
-# A capital of any script (`\p{Uppercase}`: what `str.isupper` calls upper case); lower-case
-# letters of other scripts ("что") are no capitals.
-_NAME_RUN = regex.compile(
-    r"\p{Uppercase}[\w.'\u2019-]*(?:\s+(?:(?:of|for|the|de|du|da|di|del|der|la|le|van|von|al|bin)"
-    r"\s+)*\p{Uppercase}[\w.'\u2019-]*)*"
+_NAME_RUN = re.compile(
+    r"[^\W\d_a-z][\w.'\u2019-]*(?:\s+(?:(?:of|for|the|de|du|da|di|del|der|la|le|van|von|al|bin)"
+    r"\s+)*[^\W\d_a-z][\w.'\u2019-]*)*"
 )
-_CAPITALISED = regex.compile(r"(?<![\w.'\u2019])\p{Uppercase}[\w.'\u2019]*")
+_CAPITALISED = re.compile(r"(?<![\w.'\u2019])[^\W\d_a-z][\w.'\u2019]*")
 # Above this share of capitalised words a question is Title Case or shouting: capitals say
 # nothing about names.
 TITLE_CASE_SHARE = 0.6
@@ -52,7 +50,9 @@ class Query:
         """Stem keys of each run of capitalised words ("Bank of England"), in order."""
         analyse = analyser(self.language).analyse
         return tuple(
-            frozenset(analyse(run.group()).stem_keys) for run in _NAME_RUN.finditer(self.question)
+            frozenset(analyse(run.group()).stem_keys)
+            for run in _NAME_RUN.finditer(self.question)
+            if run.group()[0].isupper()
         )
 
     @cached_property
@@ -108,7 +108,7 @@ def _capitalised_words(question: str, language: str) -> tuple[tuple[str, tuple[i
     found = []
     first = len(question) - len(question.lstrip())
     for match in _CAPITALISED.finditer(question):
-        if match.start() == first:
+        if match.start() == first or not match.group()[0].isupper():  # "Алеппо", not "из"
             continue
         word = match.group().strip(".'\u2019-")
         found.append((word, tuple(analyser(language).analyse(word).stem_keys)))
